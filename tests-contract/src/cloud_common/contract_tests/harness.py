@@ -1,0 +1,101 @@
+"""What a provider gives the contract suite: the harness.
+
+A provider names its harness class in ``ProviderInfo.harness`` (``"module:Class"``) or
+the user names it with ``--cloud-harness`` / the ``cloud_harness`` ini option. The suite
+builds one instance per test session, calls ``start()`` once, and ``stop()`` at the end.
+Clients are always built through the registry (``get_storage_client(credentials(),
+**client_options("storage"))``), so the suite tests exactly what users get.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cloud_common.core import CloudCredentials
+
+__all__ = ["HANDLER_SOURCE", "FunctionBundle", "Harness"]
+
+HANDLER_SOURCE = textwrap.dedent(
+    '''
+    """The contract suite's function: echoes its event; {"fail": msg} raises."""
+
+
+    def handler(event, context):
+        if isinstance(event, dict) and "fail" in event:
+            raise RuntimeError(event["fail"])
+        return event
+    '''
+).lstrip()
+"""Source of the module ``contract_handler.py`` every provider deploys in the suite."""
+
+
+@dataclass(frozen=True)
+class FunctionBundle:
+    """Arguments for ``create_function``: a portable runtime id, handler and code path."""
+
+    runtime: str
+    handler: str
+    code_path: str
+
+
+class Harness:
+    """Base class of a provider's contract-test harness. Override what your provider needs.
+
+    Only ``credentials`` is required. Everything else has a default that suits a provider
+    needing no emulator.
+    """
+
+    #: Provider id this harness is for.
+    provider_id: str = ""
+
+    def start(self) -> None:
+        """Start or point at the emulator or fake. Called once, before the first test."""
+
+    def stop(self) -> None:
+        """Stop what ``start`` started. Called once, after the last test, even on failure."""
+
+    def credentials(self) -> CloudCredentials:
+        """Working credentials for the running emulator."""
+        raise NotImplementedError
+
+    def client_options(self, service: str) -> dict[str, Any]:
+        """Extra keyword arguments for ``get_<service>_client`` (endpoints, test hooks)."""
+        return {}
+
+    def bad_credentials(self) -> CloudCredentials | None:
+        """Credentials the provider must refuse (``AuthenticationError`` or
+        ``PermissionDeniedError``), or None when the fake cannot check credentials."""
+        return None
+
+    def bad_client_options(self, service: str) -> dict[str, Any]:
+        """Keyword arguments used with ``bad_credentials()``."""
+        return self.client_options(service)
+
+    def instance_args(self) -> tuple[str, str]:
+        """``(instance_type, image_id)`` that ``create_instance`` accepts."""
+        raise NotImplementedError
+
+    def function_bundle(self, directory: Path) -> FunctionBundle:
+        """Write the suite's function into ``directory`` and describe it.
+
+        The default writes ``contract_handler.py`` (``HANDLER_SOURCE``) and uses
+        ``python3.12`` with handler ``contract_handler.handler``.
+        """
+        (directory / "contract_handler.py").write_text(HANDLER_SOURCE, encoding="utf-8")
+        return FunctionBundle("python3.12", "contract_handler.handler", str(directory))
+
+    def function_errors_supported(self) -> bool:
+        """True when the fake runs the handler, so an exception becomes
+        ``FunctionInvocationError`` (moto's simple Lambda only echoes)."""
+        return True
+
+    def reset(self) -> None:
+        """Called after each test: drop state the fake keeps (optional)."""
+
+    def unique_name(self, prefix: str = "cc") -> str:
+        """A name unique to this run, valid as a bucket, instance or function name."""
+        return f"{prefix}-{uuid.uuid4().hex[:12]}"
