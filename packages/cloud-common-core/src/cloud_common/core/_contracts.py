@@ -14,8 +14,9 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Tuple, Type, TypeVar, Union
 
+from cloud_common.core import errors
 from cloud_common.core._models import InstanceState, ObjectInfo
-from cloud_common.core.errors import NotSupportedError, ObjectNotFoundError, TimeoutError
+from cloud_common.core.errors import NotSupportedError, ObjectNotFoundError
 
 __all__ = ["ComputeClient", "PathOrFile", "ServerlessClient", "StorageClient"]
 
@@ -234,7 +235,7 @@ class ComputeClient(_Client, ABC):
                 return instance
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(
+                raise errors.TimeoutError(
                     f"still {instance['status']!r} after {timeout:g}s, wanted {wanted!r}",
                     provider=self.provider_id or None,
                     operation="wait_for_state",

@@ -83,7 +83,11 @@ class _Guard:
         logger.debug("[%s] %s %s", self._info.id, operation, resource or "")
         result = self._policy.call(operation, fn, resource=resource, soft=soft)
         if not isinstance(result, expect) or (expect is not bool and isinstance(result, bool)):
-            names = expect.__name__ if isinstance(expect, type) else "/".join(t.__name__ for t in expect)
+            names = (
+                expect.__name__
+                if isinstance(expect, type)
+                else "/".join(t.__name__ for t in expect)
+            )
             raise CloudError(
                 f"the provider returned {type(result).__name__}, the contract promises {names}",
                 provider=self._info.id,
@@ -107,7 +111,9 @@ class GuardedStorageClient(_Guard, StorageClient):
         return validate_bucket_name(name, self._info.bucket_rules, arg=arg, operation=operation)
 
     def _key(self, key: Any, operation: str, arg: str = "key") -> str:
-        return validate_key(key, filesystem=self._info.filesystem_keys, arg=arg, operation=operation)
+        return validate_key(
+            key, filesystem=self._info.filesystem_keys, arg=arg, operation=operation
+        )
 
     def _where(self, bucket: str, key: str | None = None) -> str:
         scheme = self._info.url_schemes[0] if self._info.url_schemes else self._info.id
@@ -222,16 +228,22 @@ class GuardedStorageClient(_Guard, StorageClient):
         self._require(Capability.LIST_OBJECTS, op)
         self._bucket(bucket, op)
         if not isinstance(prefix, str):
-            raise ValidationError(f"prefix must be a str, not {type(prefix).__name__}", operation=op)
+            raise ValidationError(
+                f"prefix must be a str, not {type(prefix).__name__}", operation=op
+            )
         if delimiter is not None and (not isinstance(delimiter, str) or not delimiter):
             raise ValidationError(f"delimiter {delimiter!r} must be a non-empty str", operation=op)
         if page_size is not None and (not isinstance(page_size, int) or not 1 <= page_size <= 1000):
-            raise ValidationError(f"page_size {page_size!r} must be an int in 1..1000", operation=op)
+            raise ValidationError(
+                f"page_size {page_size!r} must be an int in 1..1000", operation=op
+            )
         where = self._where(bucket, prefix)
         iterator = self._run(
             op,
             where,
-            lambda: iter(self._inner.list_objects(bucket, prefix, delimiter=delimiter, page_size=page_size)),
+            lambda: iter(
+                self._inner.list_objects(bucket, prefix, delimiter=delimiter, page_size=page_size)
+            ),
             Iterator,
         )
         return self._iterate(op, where, iterator)
@@ -263,7 +275,10 @@ class GuardedStorageClient(_Guard, StorageClient):
         return result
 
     def object_exists(self, bucket: str, key: str) -> bool:
-        if not (self._info.supports(Capability.OBJECT_EXISTS) or self._info.supports(Capability.STAT_OBJECT)):
+        if not (
+            self._info.supports(Capability.OBJECT_EXISTS)
+            or self._info.supports(Capability.STAT_OBJECT)
+        ):
             self._require(Capability.OBJECT_EXISTS, "object_exists")
         self._bucket(bucket, "object_exists")
         self._key(key, "object_exists")
@@ -359,13 +374,16 @@ class GuardedComputeClient(_Guard, ComputeClient):
     """A ComputeClient that enforces the contract around a provider's client."""
 
     def list_instances(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._run("list_instances", None, self._inner.list_instances, list)
+        result: list[dict[str, Any]] = self._run(
+            "list_instances", None, self._inner.list_instances, list
+        )
         return result
 
     def _id(self, instance_id: Any, operation: str) -> str:
         if not isinstance(instance_id, str) or not instance_id.strip():
             raise ValidationError(
-                f"instance_id {instance_id!r} is invalid: must be a non-empty str", operation=operation
+                f"instance_id {instance_id!r} is invalid: must be a non-empty str",
+                operation=operation,
             )
         return instance_id
 
@@ -405,10 +423,19 @@ class GuardedComputeClient(_Guard, ComputeClient):
             )
         )
 
-    def create_instance(self, name: str, instance_type: str, image_id: str, **kwargs: Any) -> dict[str, Any]:
-        for arg, value in (("name", name), ("instance_type", instance_type), ("image_id", image_id)):
+    def create_instance(
+        self, name: str, instance_type: str, image_id: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        for arg, value in (
+            ("name", name),
+            ("instance_type", instance_type),
+            ("image_id", image_id),
+        ):
             if not isinstance(value, str) or not value.strip():
-                raise ValidationError(f"{arg} {value!r} is invalid: must be a non-empty str", operation="create_instance")
+                raise ValidationError(
+                    f"{arg} {value!r} is invalid: must be a non-empty str",
+                    operation="create_instance",
+                )
         result: dict[str, Any] = self._run(
             "create_instance",
             name,
@@ -448,7 +475,9 @@ class GuardedComputeClient(_Guard, ComputeClient):
         result: dict[str, Any] = self._run(
             op,
             instance_id,
-            lambda: self._inner.wait_for_state(instance_id, wanted, timeout, poll_interval=poll_interval),
+            lambda: self._inner.wait_for_state(
+                instance_id, wanted, timeout, poll_interval=poll_interval
+            ),
             dict,
         )
         return result
@@ -459,11 +488,15 @@ class GuardedServerlessClient(_Guard, ServerlessClient):
 
     def _name(self, name: Any, operation: str, arg: str = "function_name") -> str:
         if not isinstance(name, str) or not name.strip():
-            raise ValidationError(f"{arg} {name!r} is invalid: must be a non-empty str", operation=operation)
+            raise ValidationError(
+                f"{arg} {name!r} is invalid: must be a non-empty str", operation=operation
+            )
         return name
 
     def list_functions(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._run("list_functions", None, self._inner.list_functions, list)
+        result: list[dict[str, Any]] = self._run(
+            "list_functions", None, self._inner.list_functions, list
+        )
         return result
 
     def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -488,9 +521,14 @@ class GuardedServerlessClient(_Guard, ServerlessClient):
         self._name(runtime, op, "runtime")
         self._name(handler, op, "handler")
         if not isinstance(code_path, (str, os.PathLike)) or not os.path.exists(code_path):
-            raise ValidationError(f"code_path {code_path!r} is invalid: no such file or directory", operation=op)
+            raise ValidationError(
+                f"code_path {code_path!r} is invalid: no such file or directory", operation=op
+            )
         result: dict[str, Any] = self._run(
-            op, name, lambda: self._inner.create_function(name, runtime, handler, str(code_path), **kwargs), dict
+            op,
+            name,
+            lambda: self._inner.create_function(name, runtime, handler, str(code_path), **kwargs),
+            dict,
         )
         return result
 
@@ -528,7 +566,9 @@ def _check_metadata(metadata: Any, operation: str) -> None:
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and k for k, v in metadata.items()
     ):
-        raise ValidationError("metadata must be a dict of non-empty str keys to str values", operation=operation)
+        raise ValidationError(
+            "metadata must be a dict of non-empty str keys to str values", operation=operation
+        )
 
 
 def _check_stream(value: Any, arg: str, operation: str) -> None:
@@ -536,7 +576,8 @@ def _check_stream(value: Any, arg: str, operation: str) -> None:
         return
     if not (hasattr(value, "read") or hasattr(value, "write")):
         raise ValidationError(
-            f"{arg} must be a path or a binary file object, not {type(value).__name__}", operation=operation
+            f"{arg} must be a path or a binary file object, not {type(value).__name__}",
+            operation=operation,
         )
 
 

@@ -93,9 +93,7 @@ class ErrorPolicy:
         self.logger = logger or logging.getLogger("cloud_common")
         self.secrets = tuple(secrets)
 
-    def error(
-        self, exc: BaseException, operation: str, resource: str | None = None
-    ) -> CloudError:
+    def error(self, exc: BaseException, operation: str, resource: str | None = None) -> CloudError:
         """The core error for ``exc``, with provider, operation and resource filled in.
 
         A ``CloudError`` is returned as it is (context filled where missing); anything else

@@ -97,7 +97,9 @@ class ProviderInfo:
             raise ValidationError(f"services has unknown names {sorted(unknown)}: use {SERVICES}")
         for service, target in self.services.items():
             if not isinstance(target, str) or not _TARGET.match(target):
-                raise ValidationError(f"services[{service!r}] must be 'module:Class', got {target!r}")
+                raise ValidationError(
+                    f"services[{service!r}] must be 'module:Class', got {target!r}"
+                )
         if self.harness is not None and not _TARGET.match(self.harness):
             raise ValidationError(f"harness must be 'module:Class', got {self.harness!r}")
         caps = {str(c.value if isinstance(c, Capability) else c) for c in self.capabilities}
@@ -222,9 +224,13 @@ class _Registry:
         if callable(obj) and not isinstance(obj, ProviderInfo):
             obj = obj()
         if not isinstance(obj, ProviderInfo):
-            raise PluginError(f"entry point {ep.value} is a {type(obj).__name__}, not a ProviderInfo")
+            raise PluginError(
+                f"entry point {ep.value} is a {type(obj).__name__}, not a ProviderInfo"
+            )
         if obj.id != ep.name:
-            raise PluginError(f"entry point name {ep.name!r} differs from ProviderInfo.id {obj.id!r}")
+            raise PluginError(
+                f"entry point name {ep.name!r} differs from ProviderInfo.id {obj.id!r}"
+            )
         if not _compatible(obj.contract_version):
             raise IncompatibleProviderError(
                 f"targets contract {obj.contract_version}, this core implements {CONTRACT_VERSION}",
@@ -270,7 +276,11 @@ class _Registry:
             )
         with self._lock:
             existing = self._registered.get(info.id) or self._discover().get(info.id)
-            if existing is None and info.id in self._broken and "claimed by" in self._broken[info.id].reason:
+            if (
+                existing is None
+                and info.id in self._broken
+                and "claimed by" in self._broken[info.id].reason
+            ):
                 existing = info  # a conflict: registering is how the user resolves it
             if existing is not None and not replace_existing:
                 raise PluginError(
@@ -330,7 +340,9 @@ def reload_providers() -> None:
     _registry.reload()
 
 
-def _build(service: str, credentials: CloudCredentials | CloudProvider | str, options: dict[str, Any]) -> Any:
+def _build(
+    service: str, credentials: CloudCredentials | CloudProvider | str, options: dict[str, Any]
+) -> Any:
     from cloud_common.core._guard import guard  # noqa: PLC0415 - the guard imports this module
 
     if isinstance(credentials, CloudCredentials):

@@ -109,7 +109,14 @@ class CloudError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild,
-            (type(self), self.message, self.provider, self.operation, self.resource, self.retryable),
+            (
+                type(self),
+                self.message,
+                self.provider,
+                self.operation,
+                self.resource,
+                self.retryable,
+            ),
             self.__dict__,
         )
 

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cloud_common.core import (
+    CloudCredentials,
+    CloudProvider,
+    CloudResource,
+    InstanceState,
+    ObjectInfo,
+    ResourceType,
+    ValidationError,
+)
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+TOKEN = "FwoGZXIvYXdzEJr//////////token"
+
+
+def test_known_and_third_party_providers() -> None:
+    assert CloudProvider("aws") is CloudProvider.AWS
+    assert CloudProvider("GCP") is CloudProvider.GCP
+    acme = CloudProvider("acme")
+    assert isinstance(acme, CloudProvider) and acme.value == "acme" and acme == "acme"
+    assert CloudProvider("acme") is acme
+    assert {p.value for p in CloudProvider} >= {"aws", "gcp", "azure", "local"}
+    with pytest.raises(ValidationError, match="provider id"):
+        CloudProvider("Not valid!")
+
+
+def test_credentials_positional_construction_in_spec_order() -> None:
+    creds = CloudCredentials(
+        CloudProvider.AWS, "AKIDEXAMPLE", SECRET, "eu-west-1", "proj", "dev", {"k": "v"}
+    )
+    assert (creds.access_key, creds.secret_key, creds.region) == (
+        "AKIDEXAMPLE",
+        SECRET,
+        "eu-west-1",
+    )
+    assert (creds.project_id, creds.profile, creds.metadata) == ("proj", "dev", {"k": "v"})
+    assert CloudCredentials("gcp").region == "us-east-1"  # the spec's default
+    assert CloudCredentials("gcp").provider is CloudProvider.GCP
+
+
+def test_no_secret_in_repr_str_to_dict_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
+    creds = CloudCredentials(
+        "aws", "AKIDEXAMPLE", SECRET, metadata={"session_token": TOKEN, "endpoint_url": "http://x"}
+    )
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("test").debug("creds %s %r", creds, creds)
+    texts = [repr(creds), str(creds), json.dumps(creds.to_dict()), caplog.text, f"{creds}"]
+    for text in texts:
+        assert SECRET not in text and TOKEN not in text and "AKIDEXAMPLE" not in text
+    assert creds.to_dict()["metadata"]["endpoint_url"] == "http://x"
+    assert set(creds.secrets()) == {"AKIDEXAMPLE", SECRET, TOKEN}
+
+
+def test_from_env_reads_the_usual_variables() -> None:
+    env = {
+        "AWS_ACCESS_KEY_ID": "AKID",
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_SESSION_TOKEN": TOKEN,
+        "AWS_DEFAULT_REGION": "ap-south-1",
+        "AWS_PROFILE": "ops",
+    }
+    aws = CloudCredentials.from_env("aws", env)
+    assert (aws.access_key, aws.secret_key, aws.region, aws.profile) == (
+        "AKID",
+        SECRET,
+        "ap-south-1",
+        "ops",
+    )
+    assert aws.metadata == {"session_token": TOKEN}
+    gcp = CloudCredentials.from_env(
+        CloudProvider.GCP,
+        {
+            "GOOGLE_CLOUD_PROJECT": "p1",
+            "GOOGLE_APPLICATION_CREDENTIALS": "/k.json",
+            "AWS_REGION": "x",
+        },
+    )
+    assert (gcp.project_id, gcp.metadata) == ("p1", {"service_account_file": "/k.json"})
+    local = CloudCredentials.from_env("local", {"CLOUD_COMMON_LOCAL_META_ROOT": "/data"})
+    assert local.metadata == {"root": "/data"}
+    assert CloudCredentials.from_env("aws", {}).access_key is None  # SDK default chain
+
+
+def test_resource_to_dict_is_json_safe_and_round_trips() -> None:
+    created = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    res = CloudResource(
+        "i-1", "web", ResourceType.COMPUTE, CloudProvider.AWS, "eu-west-1",
+        InstanceState.RUNNING.value, created, {"team": "a"},
+        {"native_state": "running", "launched": created, "state": InstanceState.RUNNING},
+    )  # fmt: skip
+    data = res.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["resource_type"] == "compute" and data["provider"] == "aws"
+    assert data["created_at"] == "2026-11-26T12:00:00+02:00"
+    assert data["metadata"]["state"] == "running"
+    back = CloudResource.from_dict(data)
+    assert back.created_at == created and back.resource_type is ResourceType.COMPUTE
+    assert back.to_dict() == data
+
+
+def test_naive_datetimes_are_taken_as_utc_and_status_enums_as_values() -> None:
+    res = CloudResource(
+        "f", "f", "serverless", "acme", "r", InstanceState.STOPPED, datetime(2026, 1, 1)
+    )
+    assert res.status == "stopped"
+    assert res.to_dict()["created_at"] == "2026-01-01T00:00:00+00:00"
+    assert res.provider == CloudProvider("acme")
+
+
+def test_object_info_to_dict() -> None:
+    info = ObjectInfo("a/b.txt", 3, "abc", "text/plain", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert info.to_dict()["last_modified"] == "2026-01-01T00:00:00+00:00"
+    assert json.dumps(info.to_dict())

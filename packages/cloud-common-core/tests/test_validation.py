@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+
+from cloud_common.core import ValidationError, object_url, parse_object_url
+from cloud_common.core.validation import (
+    validate_bucket_name,
+    validate_byte_range,
+    validate_expires_in,
+    validate_key,
+    validate_presign_method,
+)
+
+
+@pytest.mark.parametrize("name", ["abc", "my-bucket.logs", "a" * 63, "0ab"])
+def test_valid_s3_buckets(name: str) -> None:
+    assert validate_bucket_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("ab", "3-63"),
+        ("a" * 64, "3-63"),
+        ("Upper", "lowercase"),
+        ("under_score", "lowercase"),
+        ("-start", "starting and ending"),
+        ("a..b", "'..'"),
+        ("192.168.1.1", "IP address"),
+        ("xn--bucket", "reserves"),
+        ("logs-s3alias", "reserves"),
+        ("has/slash", "lowercase"),
+        ("..", "3-63"),
+        (42, "must be a str"),
+    ],
+)
+def test_invalid_s3_buckets_name_the_argument_and_rule(name: object, rule: str) -> None:
+    with pytest.raises(ValidationError, match=rule) as info:
+        validate_bucket_name(name, arg="bucket", operation="create_bucket")
+    assert "bucket" in str(info.value) and info.value.operation == "create_bucket"
+
+
+def test_gcs_rules_differ_from_s3() -> None:
+    assert validate_bucket_name("under_score", "gcs") == "under_score"
+    assert validate_bucket_name("a" * 60 + "." + "b" * 60, "gcs")
+    with pytest.raises(ValidationError, match="goog"):
+        validate_bucket_name("google-data", "gcs")
+    with pytest.raises(ValidationError, match="63"):
+        validate_bucket_name("a" * 64, "gcs")
+
+
+@pytest.mark.parametrize(
+    "key", ["a", "dir/sub/file.txt", "with space/ü ñ 文字.txt", "a" * 1024, "%2F?#"]
+)
+def test_valid_keys(key: str) -> None:
+    assert validate_key(key) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "filesystem"),
+    [
+        ("", "empty", False),
+        ("é" * 513, "1026 UTF-8 bytes", False),
+        ("a\x00b", "control", False),
+        ("line\nbreak", "control", False),
+        ("../etc/passwd", "'..'", True),
+        ("a/../../b", "'..'", True),
+        ("/abs", "relative", True),
+        ("a\\b", "relative", True),
+        ("a//b", "empty", True),
+        ("dir/", "empty", True),
+    ],
+)
+def test_invalid_keys(key: str, rule: str, filesystem: bool) -> None:
+    with pytest.raises(ValidationError, match=rule):
+        validate_key(key, filesystem=filesystem)
+
+
+def test_dotdot_is_a_plain_key_where_keys_are_not_paths() -> None:
+    assert validate_key("../x") == "../x"
+
+
+@pytest.mark.parametrize("value", [0, -1, 604801, 1.5, "60", True, None])
+def test_expires_in_bounds(value: object) -> None:
+    with pytest.raises(ValidationError, match="expires_in"):
+        validate_expires_in(value)
+
+
+def test_expires_in_limits_are_inclusive() -> None:
+    assert validate_expires_in(1) == 1
+    assert validate_expires_in(604800) == 604800
+
+
+def test_presign_method_and_byte_range() -> None:
+    assert validate_presign_method("put") == "PUT"
+    with pytest.raises(ValidationError, match="method"):
+        validate_presign_method("DELETE")
+    assert validate_byte_range((0, None)) == (0, None)
+    assert validate_byte_range([2, 5]) == (2, 5)
+    for bad in [(5, 2), (-1, 3), (1,), ("a", 2), (True, 3)]:
+        with pytest.raises(ValidationError, match="byte_range"):
+            validate_byte_range(bad)
+
+
+@pytest.mark.parametrize("key", ["k", "a b/ü/文字.txt", "dir/sub/", "100%?#frag", "a//b"])
+def test_object_urls_round_trip_verbatim(key: str) -> None:
+    for scheme in ("s3", "gs", "local"):
+        url = object_url(scheme, "bucket-1", key)
+        assert url == f"{scheme}://bucket-1/{key}"
+        assert parse_object_url(url) == (scheme, "bucket-1", key)
+        assert str(parse_object_url(url)) == url
+
+
+def test_bad_urls() -> None:
+    assert parse_object_url("s3://bucket") == ("s3", "bucket", "")
+    for bad in ["bucket/key", "s3:/b/k", "://b/k", "s3:///key", "S3://b/k"]:
+        with pytest.raises(ValidationError, match="url"):
+            parse_object_url(bad)

@@ -1,0 +1,128 @@
+"""Every distribution's wheel is a proper PEP 420 portion; a plugin installed from a wheel
+into a fresh virtualenv (not editable) is discovered, and a broken one is reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+DISTRIBUTIONS = sorted(
+    [p.parent for p in REPO.glob("packages/*/pyproject.toml")] + [REPO / "tests-contract"]
+)
+
+
+def build_wheel(project: Path, out: Path) -> Path:
+    before = set(out.glob("*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = set(out.glob("*.whl")) - before
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("wheels")
+    return {project.name: build_wheel(project, out) for project in DISTRIBUTIONS}
+
+
+def test_every_wheel_is_a_namespace_portion_with_py_typed(wheels: dict[str, Path]) -> None:
+    assert "cloud-common-core" in wheels and "tests-contract" in wheels
+    for project, wheel in wheels.items():
+        names = zipfile.ZipFile(wheel).namelist()
+        code = [n for n in names if n.startswith("cloud_common/")]
+        assert "cloud_common/__init__.py" not in names, project
+        assert code, project
+        subpackage = code[0].split("/")[1]
+        assert all(n.split("/")[1] == subpackage for n in code), (
+            f"{project} ships more than one subpackage"
+        )
+        assert f"cloud_common/{subpackage}/py.typed" in names, project
+
+
+PLUGIN_PYPROJECT = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+[project]
+name = "{dist}"
+version = "1.0.0"
+dependencies = ["cloud-common-core"]
+[project.entry-points."cloud_common.providers"]
+{pid} = "{module}:PROVIDER"
+[tool.hatch.build.targets.wheel]
+packages = ["{module}"]
+"""
+
+GOOD_PLUGIN = """
+from typing import Any
+from cloud_common.core import ProviderInfo, StorageClient
+
+class Storage(StorageClient):
+    def __init__(self, credentials: Any = None, **options: Any) -> None: pass
+    def list_buckets(self): return ["from-wheel"]
+    def create_bucket(self, name): return True
+    def upload_file(self, bucket, key, data, content_type=None): return f"wp://{bucket}/{key}"
+    def download_file(self, bucket, key): return b""
+    def delete_file(self, bucket, key): return True
+    def generate_presigned_url(self, bucket, key, expires_in=3600): return "http://127.0.0.1/"
+
+PROVIDER = ProviderInfo("wheelplug", "Wheel plugin", "0.2", {"storage": "wheelplug_pkg:Storage"}, ("wp",))
+"""
+
+
+def _plugin(tmp: Path, dist: str, module: str, pid: str, source: str) -> Path:
+    project = tmp / dist
+    (project / module).mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        PLUGIN_PYPROJECT.format(dist=dist, pid=pid, module=module)
+    )
+    (project / module / "__init__.py").write_text(textwrap.dedent(source))
+    return project
+
+
+def test_a_plugin_wheel_in_a_fresh_venv_is_discovered_and_a_broken_one_reported(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    out = wheels["cloud-common-core"].parent
+    build_wheel(_plugin(tmp_path, "wheelplug", "wheelplug_pkg", "wheelplug", GOOD_PLUGIN), out)
+    build_wheel(
+        _plugin(tmp_path, "brokenplug", "brokenplug_pkg", "brokenplug", "import no_such_sdk\n"), out
+    )
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(out),
+         "cloud-common-core", "wheelplug", "brokenplug"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    code = (
+        "import json, logging, cloud_common.core as c\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "s = c.get_storage_client('wheelplug')\n"
+        "print(json.dumps({'ids': [p.id for p in c.available_providers()],"
+        " 'broken': [[b.name, b.distribution, b.reason] for b in c.broken_providers()],"
+        " 'buckets': s.list_buckets(), 'editable': c.__file__}))\n"
+    )
+    run = subprocess.run(
+        [str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    result = json.loads(run.stdout)
+    assert "wheelplug" in result["ids"] and result["buckets"] == ["from-wheel"]
+    assert str(env) in result["editable"]  # core came from the wheel, not the checkout
+    [[name, dist, reason]] = result["broken"]
+    assert (name, dist) == ("brokenplug", "brokenplug") and "no_such_sdk" in reason
+    assert "skipping provider plugin 'brokenplug'" in run.stderr  # the one WARNING
