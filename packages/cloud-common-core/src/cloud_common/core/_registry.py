@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import re
+import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any, NamedTuple
 
 from cloud_common.core._capabilities import SERVICES, Capability
@@ -163,6 +164,56 @@ def _load_target(target: str, provider: str) -> Any:
     return obj
 
 
+class _EntryPoint(NamedTuple):
+    name: str
+    value: str
+    dist: str | None
+    version: str | None
+
+    def load(self) -> Any:
+        return _load_target(self.value, self.name)
+
+
+def _entry_points(group: str) -> Iterator[_EntryPoint]:
+    """Entry points of ``group`` from the ``*.dist-info`` / ``*.egg-info`` folders on sys.path.
+
+    The same lookup as ``importlib.metadata.entry_points(group=...)`` (the first copy of a
+    distribution on sys.path wins), without importing ``importlib.metadata`` and the email
+    parser it pulls in: discovery is on the import path of every program using core.
+    """
+    seen: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for folder in names:
+            stem, dot, suffix = folder.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, version = stem.partition("-")
+            key = re.sub(r"[-_.]+", "-", dist).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                with open(os.path.join(entry or ".", folder, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            section = None
+            for raw in text.splitlines():
+                line = raw.strip()
+                if not line or line.startswith(("#", ";")):
+                    continue
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif section == group and "=" in line:
+                    name, _, value = line.partition("=")
+                    target = value.split("[", 1)[0].strip()  # drop "[extras]"
+                    yield _EntryPoint(name.strip(), target, key, version or None)
+
+
 def _compatible(version: str) -> bool:
     return version.split(".")[:2] == CONTRACT_VERSION.split(".")[:2]
 
@@ -186,13 +237,12 @@ class _Registry:
             return self._discovered
 
     def _scan(self) -> tuple[dict[str, ProviderInfo], dict[str, BrokenProvider]]:
-        found: dict[str, list[tuple[EntryPoint, ProviderInfo]]] = {}
+        found: dict[str, list[tuple[_EntryPoint, ProviderInfo]]] = {}
         broken: dict[str, BrokenProvider] = {}
         seen: set[tuple[str, str, str | None]] = set()
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            dist = ep.dist.name if ep.dist is not None else None
-            version = ep.dist.version if ep.dist is not None else None
-            if (ep.name, ep.value, dist) in seen:  # one distribution seen on two sys.path entries
+        for ep in sorted(_entry_points(ENTRY_POINT_GROUP), key=lambda e: e.name):
+            dist, version = ep.dist, ep.version
+            if (ep.name, ep.value, dist) in seen:
                 continue
             seen.add((ep.name, ep.value, dist))
             try:
@@ -219,7 +269,7 @@ class _Registry:
         return good, broken
 
     @staticmethod
-    def _load(ep: EntryPoint) -> ProviderInfo:
+    def _load(ep: _EntryPoint) -> ProviderInfo:
         obj = ep.load()
         if callable(obj) and not isinstance(obj, ProviderInfo):
             obj = obj()
