@@ -1,5 +1,8 @@
-"""Every distribution's wheel is a proper PEP 420 portion; a plugin installed from a wheel
-into a fresh virtualenv (not editable) is discovered, and a broken one is reported."""
+"""Packaging of the whole repository, from built wheels as users get them.
+
+Every distribution's wheel is a proper PEP 420 portion; the meta distribution's extras pull
+in one cloud's SDK and not the other's; a plugin installed from a wheel into a fresh
+virtualenv (not editable) is discovered, and a broken one is reported."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 DISTRIBUTIONS = sorted(
     [p.parent for p in REPO.glob("packages/*/pyproject.toml")] + [REPO / "tests-contract"]
 )
@@ -34,12 +37,56 @@ def build_wheel(project: Path, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("wheels")
-    return {project.name: build_wheel(project, out) for project in DISTRIBUTIONS}
+    built = {project.name: build_wheel(project, out) for project in DISTRIBUTIONS}
+    built["cloud-common"] = build_wheel(REPO, out)
+    return built
+
+
+def _resolve(requirement: str, wheels: dict[str, Path], tmp_path: Path) -> set[str]:
+    """The distributions pip would install for ``requirement`` into an empty environment."""
+    report = tmp_path / "report.json"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
+         "--find-links", str(wheels["cloud-common-core"].parent), "--report", str(report), requirement],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    items = json.loads(report.read_text())["install"]
+    return {item["metadata"]["name"].lower().replace("_", "-") for item in items}
+
+
+@pytest.mark.parametrize(
+    ("extra", "wanted", "forbidden"),
+    [
+        ("aws", {"cloud-common-aws", "boto3"}, ("google-", "grpcio", "cloud-common-gcp")),
+        (
+            "gcp",
+            {"cloud-common-gcp", "google-cloud-storage"},
+            ("boto3", "botocore", "s3transfer", "cloud-common-aws"),
+        ),
+    ],
+)
+def test_an_extra_installs_one_cloud_and_nothing_of_the_other(
+    wheels: dict[str, Path],
+    tmp_path: Path,
+    extra: str,
+    wanted: set[str],
+    forbidden: tuple[str, ...],
+) -> None:
+    if f"cloud-common-{extra}" not in wheels:
+        pytest.skip(f"cloud-common-{extra} is not in this checkout")
+    names = _resolve(f"cloud-common[{extra}]", wheels, tmp_path)
+    assert wanted | {"cloud-common", "cloud-common-core", "cloud-common-local"} <= names
+    assert not [n for n in names if n.startswith(forbidden)], sorted(names)
 
 
 def test_every_wheel_is_a_namespace_portion_with_py_typed(wheels: dict[str, Path]) -> None:
     assert "cloud-common-core" in wheels and "tests-contract" in wheels
+    meta = zipfile.ZipFile(wheels["cloud-common"]).namelist()
+    assert not [n for n in meta if not n.startswith("cloud_common-0.2.0.dist-info/")], meta
     for project, wheel in wheels.items():
+        if project == "cloud-common":
+            continue
         names = zipfile.ZipFile(wheel).namelist()
         code = [n for n in names if n.startswith("cloud_common/")]
         assert "cloud_common/__init__.py" not in names, project
