@@ -1,0 +1,43 @@
+"""``python -m cloud_common.local serve [--root R] [--port P]``: the presigned-URL server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from cloud_common.local._presign import DEFAULT_PORT
+from cloud_common.local._server import PresignServer
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the server until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cloud_common.local", description="The local provider's tools."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve presigned URLs on 127.0.0.1")
+    serve.add_argument("--root", help="the local root (default: as the clients choose it)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks one"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    server = PresignServer(args.root, args.port)
+    print(f"serving presigned URLs of {server.storage.root} on {server.base_url}", flush=True)
+    print(
+        f"clients: metadata={{'presign_base_url': '{server.base_url}'}}  (Ctrl-C stops)", flush=True
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,421 @@
+"""Functions run in a fresh Python subprocess: ``LocalServerlessClient``.
+
+Layout under the root::
+
+    functions/<name>/function.json   runtime, handler, timeout, environment, ...
+    functions/<name>/code/           the copied code (a folder, a .zip or a .py file)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cloud_common.core import (
+    AlreadyExistsError,
+    CloudCredentials,
+    CloudProvider,
+    CloudResource,
+    FunctionInvocationError,
+    FunctionNotFoundError,
+    ResourceType,
+    ServerlessClient,
+    TimeoutError,  # noqa: A004
+    ValidationError,
+)
+from cloud_common.local._errors import PROVIDER_ID, make_policy
+from cloud_common.local._root import resolve_root
+
+__all__ = ["DEFAULT_TIMEOUT", "LocalServerlessClient"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RUNTIME = re.compile(r"^python3\.\d{1,2}$")
+_HANDLER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_KWARGS = frozenset({"timeout", "environment", "memory_size", "description", "tags"})
+_RUNNER = Path(__file__).with_name("_runner.py")
+_LOG_TAIL = 4000
+
+
+class LocalServerlessClient(ServerlessClient):
+    """Functions stored under ``<root>/functions``, each invocation a new ``sys.executable``.
+
+    Args:
+        credentials: Only ``metadata["root"]`` is read.
+        root: The root folder (overrides ``metadata["root"]`` and ``$CLOUD_COMMON_LOCAL_ROOT``).
+        invoke_timeout: Seconds an invocation may run when neither the call nor the function
+            sets one (default 30).
+    """
+
+    provider_id = PROVIDER_ID
+
+    def __init__(
+        self,
+        credentials: CloudCredentials | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+        invoke_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.root = resolve_root(credentials, root)
+        self.invoke_timeout = _check_timeout(invoke_timeout, "invoke_timeout")
+        self._policy = make_policy(logger)
+        self._functions = self.root / "functions"
+        self._functions.mkdir(mode=0o700, exist_ok=True)
+        self._tmp = self.root / "functions-tmp"
+        self._tmp.mkdir(mode=0o700, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"LocalServerlessClient(root={str(self.root)!r})"
+
+    # -- storage of functions -----------------------------------------------------------
+
+    def _folder(self, name: str, operation: str) -> Path:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValidationError(
+                f"function name {name!r} is invalid: 1-64 letters, digits, '-' or '_'",
+                operation=operation,
+            )
+        return self._functions / name
+
+    def _config(self, name: str, operation: str) -> dict[str, Any]:
+        folder = self._folder(name, operation)
+        try:
+            with open(folder / "function.json", encoding="utf-8") as handle:
+                config: dict[str, Any] = json.load(handle)
+        except (FileNotFoundError, NotADirectoryError):
+            raise FunctionNotFoundError(f"no function {name!r}", resource=name) from None
+        return config
+
+    @staticmethod
+    def _resource(config: dict[str, Any]) -> dict[str, Any]:
+        return CloudResource(
+            id=config["name"],
+            name=config["name"],
+            resource_type=ResourceType.SERVERLESS,
+            provider=CloudProvider.LOCAL,
+            region="local",
+            status="active",
+            created_at=datetime.fromtimestamp(config["created_at"], tz=timezone.utc),
+            tags=dict(config.get("tags") or {}),
+            metadata={
+                "runtime": config["runtime"],
+                "handler": config["handler"],
+                "timeout": config["timeout"],
+                "memory_size": config["memory_size"],
+                "description": config["description"],
+                "code_size": config["code_size"],
+                "code_sha256": config["code_sha256"],
+                "environment": sorted(config.get("environment") or {}),
+                "url": None,
+                "interpreter": sys.executable,
+            },
+        ).to_dict()
+
+    # -- the contract -------------------------------------------------------------------
+
+    def create_function(
+        self, name: str, runtime: str, handler: str, code_path: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Copy the code (a folder, a ``.zip`` or a single ``.py``) under the root.
+
+        Any ``python3.x`` runtime is accepted and runs with the current interpreter.
+        Keyword args: ``timeout`` (seconds, default 30), ``environment`` (dict of str),
+        ``memory_size`` (recorded only), ``description``, ``tags``.
+
+        Raises:
+            ValidationError: bad name, runtime, handler, code path or keyword.
+            AlreadyExistsError: a function of this name exists.
+        """
+        op = "create_function"
+        folder = self._folder(name, op)
+        if not isinstance(runtime, str) or not _RUNTIME.match(runtime):
+            raise ValidationError(
+                f"runtime {runtime!r} is not supported by the local provider: use python3.x "
+                f"(run with {sys.executable})",
+                operation=op,
+            )
+        if not isinstance(handler, str) or not _HANDLER.match(handler):
+            raise ValidationError(
+                f"handler {handler!r} is invalid: use 'module.function'", operation=op
+            )
+        unknown = set(kwargs) - _KWARGS
+        if unknown:
+            raise ValidationError(
+                f"unknown keyword arguments {sorted(unknown)}: create_function accepts "
+                f"{sorted(_KWARGS)}",
+                operation=op,
+            )
+        environment = kwargs.get("environment") or {}
+        tags = kwargs.get("tags") or {}
+        for arg, value in (("environment", environment), ("tags", tags)):
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ValidationError(f"{arg} must be a dict of str to str", operation=op)
+        timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT), "timeout")
+        source = Path(code_path)
+        if not (source.is_dir() or source.is_file()):
+            raise ValidationError(
+                f"code_path {code_path!r} is invalid: no such file or folder", operation=op
+            )
+
+        def create() -> dict[str, Any]:
+            if folder.exists():
+                raise AlreadyExistsError(f"function {name!r} already exists", resource=name)
+            staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
+            try:
+                code = staging / "code"
+                _copy_code(source, code)
+                size, digest = _digest(code)
+                config = {
+                    "name": name,
+                    "runtime": runtime,
+                    "handler": handler,
+                    "timeout": timeout,
+                    "environment": environment,
+                    "memory_size": int(kwargs.get("memory_size") or 128),
+                    "description": str(kwargs.get("description") or ""),
+                    "tags": tags,
+                    "code_size": size,
+                    "code_sha256": digest,
+                    "created_at": time.time(),
+                }
+                (staging / "function.json").write_text(json.dumps(config), encoding="utf-8")
+                try:
+                    os.rename(staging, folder)
+                except OSError as exc:
+                    if folder.exists():
+                        raise AlreadyExistsError(
+                            f"function {name!r} already exists", resource=name
+                        ) from exc
+                    raise
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            return self._resource(config)
+
+        result = self._policy.call(op, create, resource=name)
+        logger.info("created function %s (%s, %s)", name, runtime, handler)
+        return result
+
+    def list_functions(self) -> list[dict[str, Any]]:
+        """Every function, sorted by name."""
+
+        def run() -> list[dict[str, Any]]:
+            found = []
+            for entry in sorted(os.listdir(self._functions)):
+                with contextlib.suppress(FunctionNotFoundError, ValidationError, ValueError):
+                    found.append(self._resource(self._config(entry, "list_functions")))
+            return found
+
+        return self._policy.call("list_functions", run)
+
+    def get_function(self, function_name: str) -> dict[str, Any]:
+        """One function as ``CloudResource(...).to_dict()``.
+
+        Raises:
+            FunctionNotFoundError: no function has this name.
+        """
+        return self._policy.call(
+            "get_function",
+            lambda: self._resource(self._config(function_name, "get_function")),
+            resource=function_name,
+        )
+
+    def delete_function(self, function_name: str) -> bool:
+        """Delete a function. True when it is gone, also when it was absent."""
+        folder = self._folder(function_name, "delete_function")
+
+        def run() -> bool:
+            parked = self._tmp / f"deleted-{uuid.uuid4().hex}"
+            try:
+                os.rename(folder, parked)
+            except FileNotFoundError:
+                return True
+            shutil.rmtree(parked, ignore_errors=True)
+            return True
+
+        return self._policy.call("delete_function", run, resource=function_name)
+
+    def invoke_function(
+        self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Run ``module.func(event, context)`` in a new subprocess of this interpreter.
+
+        Returns the handler's result if it is a JSON object, else ``{"result": value}``.
+        What the handler prints is logged at DEBUG.
+
+        Args:
+            function_name: The function.
+            payload: The event, sent as JSON.
+            timeout: Seconds before the subprocess is killed (default: the function's
+                ``timeout``, else the client's ``invoke_timeout``).
+
+        Raises:
+            FunctionNotFoundError: no such function.
+            FunctionInvocationError: the handler raised (``error_type``, and ``payload`` with
+                ``errorMessage``, ``errorType`` and ``stackTrace``).
+            TimeoutError: the handler ran past the timeout and was killed.
+        """
+        op = "invoke_function"
+        try:
+            event = json.dumps(payload)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"payload is not JSON-serialisable: {exc}", operation=op) from exc
+        seconds = None if timeout is None else _check_timeout(timeout, "timeout")
+        return self._policy.call(
+            op, lambda: self._invoke(function_name, event, seconds), resource=function_name
+        )
+
+    def _invoke(self, name: str, event: str, timeout: float | None) -> dict[str, Any]:
+        config = self._config(name, "invoke_function")
+        seconds = (
+            timeout if timeout is not None else float(config.get("timeout") or self.invoke_timeout)
+        )
+        code = self._functions / name / "code"
+        env = dict(os.environ)
+        env.update(config.get("environment") or {})
+        env["CLOUD_COMMON_LOCAL_FUNCTION"] = name
+        env.pop("PYTHONSTARTUP", None)
+        with tempfile.TemporaryDirectory(dir=self._tmp, prefix="invoke-") as scratch:
+            result_file = os.path.join(scratch, "result.json")
+            argv = [
+                sys.executable,
+                "-c",
+                _RUNNER.read_text(encoding="utf-8"),
+                str(code),
+                config["handler"],
+                name,
+                str(seconds),
+                result_file,
+            ]
+            started = time.monotonic()
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=code,
+                env=env,
+                start_new_session=sys.platform != "win32",
+            )
+            try:
+                output, _ = process.communicate(event.encode("utf-8"), timeout=seconds)
+            except subprocess.TimeoutExpired:
+                _kill(process)
+                output = process.communicate()[0]
+                _log_output(name, output)
+                raise TimeoutError(
+                    f"function {name!r} ran past its {seconds:g}s timeout and was killed",
+                    resource=name,
+                    retryable=False,
+                ) from None
+            _log_output(name, output)
+            logger.debug("function %s ran in %.3fs", name, time.monotonic() - started)
+            try:
+                with open(result_file, encoding="utf-8") as handle:
+                    outcome: dict[str, Any] = json.load(handle)
+            except (OSError, ValueError):
+                tail = output.decode("utf-8", "replace")[-_LOG_TAIL:]
+                raise FunctionInvocationError(
+                    f"function {name!r} exited with code {process.returncode} before returning",
+                    error_type="Runtime.ExitError",
+                    payload={
+                        "errorType": "Runtime.ExitError",
+                        "errorMessage": f"exit code {process.returncode}",
+                        "stackTrace": [],
+                        "output": tail,
+                    },
+                    resource=name,
+                ) from None
+        if not outcome.get("ok"):
+            error = {k: outcome.get(k) for k in ("errorType", "errorMessage", "stackTrace")}
+            raise FunctionInvocationError(
+                f"function {name!r} raised {error['errorType']}: {error['errorMessage']}",
+                error_type=str(error["errorType"]),
+                payload=error,
+                resource=name,
+            )
+        value = outcome.get("result")
+        return value if isinstance(value, dict) else {"result": value}
+
+
+def _check_timeout(value: Any, arg: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
+        raise ValidationError(f"{arg} {value!r} is invalid: a number of seconds in (0, 86400]")
+    return float(value)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    if sys.platform != "win32":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+
+
+def _log_output(name: str, output: bytes | None) -> None:
+    if output and logger.isEnabledFor(logging.DEBUG):
+        for line in output.decode("utf-8", "replace").splitlines()[-200:]:
+            logger.debug("[function %s] %s", name, line)
+
+
+def _copy_code(source: Path, dest: Path) -> None:
+    """Copy a folder, extract a .zip (refusing members that leave it) or copy one file."""
+    if source.is_dir():
+        shutil.copytree(
+            source, dest, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        return
+    if zipfile.is_zipfile(source):
+        dest.mkdir()
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+                if (
+                    member.filename.startswith(("/", "\\"))
+                    or ".." in parts
+                    or ":" in member.filename
+                ):
+                    raise ValidationError(
+                        f"code_path {str(source)!r}: zip member {member.filename!r} would be "
+                        "written outside the function's folder"
+                    )
+            archive.extractall(dest)
+        return
+    if source.suffix == ".py":
+        dest.mkdir()
+        shutil.copy2(source, dest / source.name)
+        return
+    raise ValidationError(
+        f"code_path {str(source)!r} is not a folder, a .zip archive or a .py file"
+    )
+
+
+def _digest(folder: Path) -> tuple[int, str]:
+    """Total size and a SHA-256 over the relative paths and contents of the code."""
+    digest = hashlib.sha256()
+    size = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        data = path.read_bytes()
+        digest.update(data)
+        size += len(data)
+    return size, digest.hexdigest()

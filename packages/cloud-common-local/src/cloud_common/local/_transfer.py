@@ -1,0 +1,159 @@
+"""Moving bytes in bounded memory: hashed writes, kernel copies, atomic destination files."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHUNK",
+    "copy_fd_range",
+    "fsync_dir",
+    "write_all",
+    "write_file_to_path",
+    "write_hashed",
+]
+
+CHUNK = 8 << 20
+"""Bytes per read in a streamed transfer; memory in use stays at two of these."""
+_SYNC_EVERY = 64 << 20
+
+
+def write_all(fd: int, data: memoryview | bytes) -> None:
+    """``os.write`` until every byte is written."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _reader(source: Any) -> Callable[[bytearray], int]:
+    readinto = getattr(source, "readinto", None)
+    if readinto is not None:
+        return readinto  # type: ignore[no-any-return]
+
+    def read_into(buffer: bytearray) -> int:
+        data = source.read(len(buffer))
+        if not data:
+            return 0
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"source.read() returned {type(data).__name__}, not bytes")
+        size = len(data)
+        buffer[:size] = data
+        return size
+
+    return read_into
+
+
+def write_hashed(source: Any, fd: int, *, durable: bool) -> tuple[str, int]:
+    """Copy a binary file object into ``fd``; return ``(md5 hex, size)``.
+
+    MD5 runs on a second thread while the next chunk is written, and with ``durable`` the
+    data is flushed to disk while later chunks are still written, so the final ``fsync``
+    has little left to do.
+    """
+    read_into = _reader(source)
+    digest = hashlib.md5(usedforsecurity=False)
+    buffers = (bytearray(CHUNK), bytearray(CHUNK))
+    size = 0
+    unsynced = 0
+    which = 0
+    hashing: Future[None] | None = None
+    syncing: Future[None] | None = None
+    with ThreadPoolExecutor(2, thread_name_prefix="cloud-common-local-io") as pool:
+        while True:
+            buffer = buffers[which]
+            count = read_into(buffer)
+            if hashing is not None:
+                hashing.result()
+            if not count:
+                break
+            view = memoryview(buffer)[:count]
+            hashing = pool.submit(digest.update, view)
+            write_all(fd, view)
+            size += count
+            unsynced += count
+            if durable and unsynced >= _SYNC_EVERY and (syncing is None or syncing.done()):
+                if syncing is not None:
+                    syncing.result()
+                syncing = pool.submit(_datasync, fd)
+                unsynced = 0
+            which ^= 1
+        if syncing is not None:
+            syncing.result()
+    if durable:
+        os.fsync(fd)
+    return digest.hexdigest(), size
+
+
+def _datasync(fd: int) -> None:
+    sync = getattr(os, "fdatasync", os.fsync)
+    sync(fd)
+
+
+def copy_fd_range(src: int, dst: int, offset: int, count: int) -> int:
+    """Copy ``count`` bytes of ``src`` from ``offset`` to ``dst``'s current position.
+
+    Uses ``copy_file_range`` or ``sendfile`` where the OS has them, else ``pread``.
+    Returns the bytes copied (fewer only when ``src`` is shorter).
+    """
+    done = 0
+    kernel = sys.platform.startswith("linux")
+    while done < count:
+        want = min(count - done, 1 << 30)
+        copied = -1
+        if kernel:
+            try:
+                copied = os.sendfile(dst, src, offset + done, want)
+            except OSError:
+                kernel = False
+        if copied < 0:
+            data = os.pread(src, min(want, CHUNK), offset + done)
+            write_all(dst, data)
+            copied = len(data)
+        if copied == 0:
+            break
+        done += copied
+    return done
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (the rename of a file into it) to disk; no-op on Windows."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_file_to_path(dest: str | os.PathLike[str], fill: Callable[[int], int]) -> int:
+    """Write a file atomically: ``fill(fd)`` writes a temporary file beside ``dest``, which
+    is renamed over ``dest`` only when ``fill`` succeeds. Returns what ``fill`` returned."""
+    target = Path(dest)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        try:
+            result = fill(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return result
+
+
+def _unlink(path: str | os.PathLike[str]) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

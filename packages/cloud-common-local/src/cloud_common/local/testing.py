@@ -1,0 +1,53 @@
+"""The contract-test harness of the local provider (named in its ``ProviderInfo``)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cloud_common.contract_tests.harness import Harness
+from cloud_common.core import CloudCredentials, CloudProvider
+from cloud_common.local._server import RunningServer, serve_in_thread
+
+__all__ = ["LocalHarness"]
+
+
+class LocalHarness(Harness):
+    """A temporary root and a presign server on a free port of 127.0.0.1.
+
+    The local provider cannot refuse credentials, so ``bad_credentials()`` is None.
+    """
+
+    provider_id = "local"
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+        self._server: RunningServer | None = None
+
+    def start(self) -> None:
+        self._root = Path(tempfile.mkdtemp(prefix="cloud-common-local-contract-"))
+        self._server = serve_in_thread(self._root)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+
+    def credentials(self) -> CloudCredentials:
+        if self._root is None or self._server is None:
+            raise RuntimeError("LocalHarness.start() was not called")
+        return CloudCredentials(
+            CloudProvider.LOCAL,
+            metadata={"root": str(self._root), "presign_base_url": self._server.base_url},
+        )
+
+    def client_options(self, service: str) -> dict[str, Any]:
+        return {}
+
+    def instance_args(self) -> tuple[str, str]:
+        return ("local.small", "img-ubuntu-24.04")
