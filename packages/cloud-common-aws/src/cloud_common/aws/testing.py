@@ -1,0 +1,408 @@
+"""Test support: a local AWS (moto) with fault injection and a Lambda runner, and the
+contract-test harness ``AwsHarness``.
+
+Needs the ``testing`` extra (``pip install "cloud-common-aws[testing]"``); moto and werkzeug
+are imported when a server starts, never at import time.
+
+``MotoServer`` is moto's WSGI app served on 127.0.0.1 (port chosen by the OS), like
+``moto.server.ThreadedMotoServer``, with two middlewares in front:
+
+* ``faults``: answer chosen requests with an error status (503 SlowDown, 500...), reset the
+  connection, or reply late — to test retries against real state.
+* a Lambda runner: ``Invoke`` of a python function runs its handler from the deployed zip in
+  a subprocess, so errors come back as ``X-Amz-Function-Error`` like on AWS (moto's simple
+  backend only echoes the payload and never fails). Other runtimes go to moto.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloud_common.core import CloudCredentials, CloudProvider
+
+__all__ = ["AwsHarness", "Fault", "FaultPlan", "MotoServer"]
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+LAMBDA_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+_INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+_RUNNER = r"""
+import importlib, json, sys, traceback
+module_name, _, func_name = sys.argv[1].rpartition(".")
+sys.path.insert(0, ".")
+try:
+    event = json.loads(sys.stdin.buffer.read() or b"null")
+    result = getattr(importlib.import_module(module_name), func_name)(event, None)
+    out, code = json.dumps(result), 0
+except Exception as exc:
+    out = json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__,
+                      "stackTrace": traceback.format_tb(exc.__traceback__)})
+    code = 1
+sys.stdout.write(out)
+sys.exit(code)
+"""
+
+
+@dataclass
+class Fault:
+    """One planned failure: which requests it hits and what they get.
+
+    Attributes:
+        method: HTTP method to match (None: any).
+        path: Regular expression searched in the path (None: any).
+        status: HTTP status to answer (ignored for ``reset`` and ``delay``).
+        code: AWS error code in the XML body (``SlowDown``, ``InternalError``).
+        reset: Close the connection with a TCP reset instead of answering.
+        delay: Seconds to wait before passing the request on to moto.
+        times: How many matching requests it hits.
+    """
+
+    method: str | None = None
+    path: str | None = None
+    status: int = 503
+    code: str = "SlowDown"
+    reset: bool = False
+    delay: float = 0.0
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or re.search(self.path, path) is not None
+        )
+
+
+@dataclass
+class FaultPlan:
+    """The faults ahead, and a log of every request that reached the server."""
+
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    hits: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
+        """Plan a fault (a ``Fault`` or its fields as keywords); returns it."""
+        planned = fault or Fault(**kwargs)
+        with self.lock:
+            self.faults.append(planned)
+        return planned
+
+    def clear(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.requests.clear()
+            self.hits.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            self.requests.append((method, path))
+            for fault in self.faults:
+                if fault.times > 0 and fault.matches(method, path):
+                    fault.times -= 1
+                    self.hits.append(fault)
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests matched ``method`` / ``path`` (a regex) so far."""
+        probe = Fault(method=method, path=path)
+        with self.lock:
+            return sum(1 for m, p in self.requests if probe.matches(m, p))
+
+
+class _Middleware:
+    def __init__(self, app: Any, plan: FaultPlan, runner: _LambdaRunner) -> None:
+        self.app = app
+        self.plan = plan
+        self.runner = runner
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        fault = self.plan.take(method, path)
+        if fault is not None:
+            if fault.reset:
+                sock = environ.get("werkzeug.socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    sock.close()
+                start_response("500 Internal Server Error", [("Content-Length", "0")])
+                return [b""]
+            if fault.delay:
+                time.sleep(fault.delay)
+            else:
+                body = (
+                    '<?xml version="1.0" encoding="UTF-8"?><Error>'
+                    f"<Code>{fault.code}</Code><Message>injected fault</Message>"
+                    "<RequestId>fault</RequestId></Error>"
+                ).encode()
+                start_response(
+                    f"{fault.status} Injected",
+                    [
+                        ("Content-Type", "application/xml"),
+                        ("Content-Length", str(len(body))),
+                        ("x-amzn-ErrorType", fault.code),
+                    ],
+                )
+                return [body]
+        match = _INVOKE.match(path) if method == "POST" else None
+        if match is not None:
+            answer = self.runner.invoke(urllib.parse.unquote(match.group(1)), environ)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, [*headers, ("Content-Length", str(len(body)))])
+                return [body]
+        result: Iterable[bytes] = self.app(environ, start_response)
+        return result
+
+
+class _LambdaRunner:
+    """Runs python handlers from the zips moto stores; None means "let moto answer"."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._root = tempfile.mkdtemp(prefix="cc-aws-lambda-")
+
+    def close(self) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def _code_dir(self, function: Any) -> str:
+        sha = str(getattr(function, "code_sha_256", "") or id(function))
+        with self._lock:
+            if sha not in self._dirs:
+                target = os.path.join(self._root, re.sub(r"[^A-Za-z0-9]", "_", sha))
+                with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+                    archive.extractall(target)
+                self._dirs[sha] = target
+            return self._dirs[sha]
+
+    def invoke(
+        self, name: str, environ: dict[str, Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        from moto.awslambda.utils import get_backend  # noqa: PLC0415
+
+        found = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = found.group(1) if found else "us-east-1"
+        if name.startswith("arn:"):
+            name = name.split(":")[6]
+        try:
+            function = get_backend(ACCOUNT_ID, region).get_function(name)
+        except Exception:  # noqa: BLE001 - moto's UnknownFunctionException and friends
+            body = json.dumps({"Type": "User", "Message": f"Function not found: {name}"}).encode()
+            return (
+                "404 Not Found",
+                [
+                    ("Content-Type", "application/json"),
+                    ("x-amzn-ErrorType", "ResourceNotFoundException"),
+                ],
+                body,
+            )
+        runtime = str(getattr(function, "run_time", "") or "")
+        code = getattr(function, "code_bytes", b"")
+        if not runtime.startswith("python") or not code:
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        event = environ["wsgi.input"].read(length) if length else b""
+        done = subprocess.run(
+            [sys.executable, "-c", _RUNNER, str(function.handler)],
+            input=event,
+            capture_output=True,
+            cwd=self._code_dir(function),
+            timeout=float(getattr(function, "timeout", 3) or 3) + 10,
+            check=False,
+        )
+        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        if done.returncode != 0:
+            headers.append(("X-Amz-Function-Error", "Unhandled"))
+            if not done.stdout:
+                message = done.stderr.decode("utf-8", "replace")[-2000:]
+                return (
+                    "200 OK",
+                    headers,
+                    json.dumps({"errorMessage": message, "errorType": "Runtime.ExitError"}).encode(),
+                )
+        return "200 OK", headers, done.stdout
+
+
+class MotoServer:
+    """moto on 127.0.0.1 (an OS-chosen port) with ``faults`` and a Lambda runner in front.
+
+    Lambda uses moto's simple backend (no Docker). Usable as a context manager.
+    """
+
+    def __init__(self, *, run_lambdas: bool = True) -> None:
+        self.faults = FaultPlan()
+        self._run_lambdas = run_lambdas
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._runner: _LambdaRunner | None = None
+        self.endpoint = ""
+
+    def __enter__(self) -> MotoServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Serve in a daemon thread; returns once the port is bound."""
+        from moto.moto_server.werkzeug_app import (  # noqa: PLC0415
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server  # noqa: PLC0415
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._runner = _LambdaRunner()
+        runner: Any = self._runner if self._run_lambdas else _PassThrough()
+        app = _Middleware(DomainDispatcherApplication(create_backend_app), self.faults, runner)
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.configure_lambda()
+
+    def stop(self) -> None:
+        """Stop serving and forget the temporary files."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def _post(self, path: str, body: bytes, content_type: str = "application/json") -> None:
+        request = urllib.request.Request(
+            self.endpoint + path, data=body, method="POST", headers={"Content-Type": content_type}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            response.read()
+
+    def configure_lambda(self) -> None:
+        """Switch moto to its simple (Docker-free) Lambda backend."""
+        self._post("/moto-api/config", json.dumps({"lambda": {"use_docker": False}}).encode())
+
+    def reset(self) -> None:
+        """Drop every resource and planned fault (the simple Lambda backend stays on)."""
+        self.faults.clear()
+        self._post("/moto-api/reset", b"")
+        self.configure_lambda()
+
+    def credentials(self, region: str = "us-east-1", **metadata: str) -> CloudCredentials:
+        """Credentials pointing at this server (moto accepts any keys)."""
+        return CloudCredentials(
+            CloudProvider.AWS,
+            access_key="testing-access-key",
+            secret_key="testing-secret-key",
+            region=region,
+            metadata={"endpoint_url": self.endpoint, **metadata},
+        )
+
+    def create_lambda_role(self, name: str = "cloud-common-lambda") -> str:
+        """Create (or find) an IAM role Lambda accepts; return its ARN."""
+        import boto3  # noqa: PLC0415
+
+        iam = boto3.client(
+            "iam",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing-access-key",
+            aws_secret_access_key="testing-secret-key",
+        )
+        try:
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+        except iam.exceptions.EntityAlreadyExistsException:
+            arn = iam.get_role(RoleName=name)
+        return str(arn["Role"]["Arn"])
+
+
+class _PassThrough:
+    def invoke(self, name: str, environ: dict[str, Any]) -> None:
+        return None
+
+
+def _harness_base() -> type[Any]:
+    try:
+        from cloud_common.contract_tests.harness import Harness  # noqa: PLC0415
+    except ImportError:  # the contract suite is not installed: a plain base will do
+        return object
+    return Harness
+
+
+class AwsHarness(_harness_base()):  # type: ignore[misc]
+    """The contract suite's harness for ``aws``: moto on 127.0.0.1 with the Lambda runner.
+
+    ``bad_credentials()`` is None: moto accepts any key unless its IAM auth is on, and
+    with auth on every presigned URL fails (moto 5.2), so the suite's other tests would.
+    Function errors are supported: invocations run the handler (see ``MotoServer``).
+    """
+
+    provider_id = "aws"
+
+    def __init__(self) -> None:
+        self.server = MotoServer()
+        self.role_arn = ""
+
+    def start(self) -> None:
+        self.server.start()
+        self.role_arn = self.server.create_lambda_role()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def credentials(self) -> CloudCredentials:
+        return self.server.credentials(lambda_role_arn=self.role_arn)
+
+    def client_options(self, service: str) -> dict[str, Any]:
+        if service == "serverless":
+            return {"poll_interval": 0.05}
+        return {}
+
+    def instance_args(self) -> tuple[str, str]:
+        return ("t3.micro", "ami-12345678")
+
+    def function_errors_supported(self) -> bool:
+        return True
+
+    def reset(self) -> None:
+        self.server.reset()
+        self.role_arn = self.server.create_lambda_role()
