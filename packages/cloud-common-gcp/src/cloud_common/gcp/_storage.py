@@ -1,0 +1,588 @@
+"""Cloud Storage through google-cloud-storage: the StorageClient contract and its extensions."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, Optional, TypeVar
+
+from google.cloud import storage
+from google.cloud.storage.blob import Blob
+
+from cloud_common.core import (
+    AlreadyExistsError,
+    AuthenticationError,
+    BucketNotFoundError,
+    CloudCredentials,
+    CloudError,
+    ConflictError,
+    ErrorPolicy,
+    NotFoundError,
+    ObjectInfo,
+    ObjectNotFoundError,
+    PathOrFile,
+    StorageClient,
+    ValidationError,
+    object_url,
+)
+from cloud_common.core.validation import (
+    validate_byte_range,
+    validate_expires_in,
+    validate_presign_method,
+)
+from cloud_common.gcp._config import GcpSettings, make_retry, resolve_settings
+from cloud_common.gcp._errors import storage_not_found, translate
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "GCSStorageClient"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024
+"""Bytes per request of resumable uploads (a multiple of 256 KiB); bounds upload memory."""
+_CHUNK_QUANTUM = 256 * 1024
+_DEFAULT_API = "https://storage.googleapis.com"
+
+
+class GCSStorageClient(StorageClient):
+    """Google Cloud Storage.
+
+    Args:
+        credentials: ``CloudCredentials(provider="gcp", project_id=..., region=...)``; None
+            reads the environment (``CloudCredentials.from_env("gcp")``).
+        retry_policy: ``RetryPolicy`` turned into a ``google.api_core.retry.Retry`` per call.
+        timeouts: ``Timeouts`` passed to every call as ``(connect, read)``.
+        endpoint: Emulator endpoint (also ``metadata["endpoint"]`` or
+            ``STORAGE_EMULATOR_HOST``); an ``http://`` endpoint uses anonymous credentials
+            for data while a service-account key still signs URLs.
+        chunk_size: Bytes per resumable-upload request (default 32 MiB).
+        google_credentials: A google-auth credentials object to use as is.
+
+    Raises:
+        ValidationError: missing project, a non-GCP region, unknown options.
+    """
+
+    provider_id = "gcp"
+
+    def __init__(self, credentials: Optional[CloudCredentials] = None, **options: Any) -> None:
+        opts = dict(options)
+        self._settings: GcpSettings = resolve_settings(credentials, opts, endpoint_key="endpoint")
+        chunk = opts.pop("chunk_size", DEFAULT_CHUNK_SIZE)
+        if not isinstance(chunk, int) or chunk <= 0 or chunk % _CHUNK_QUANTUM:
+            raise ValidationError(
+                f"chunk_size {chunk!r} must be a positive multiple of 256 KiB", provider="gcp"
+            )
+        self._chunk_size = chunk
+        if opts:
+            raise ValidationError(
+                f"unknown options for the gcp storage client: {sorted(opts)}", provider="gcp"
+            )
+        settings = self._settings
+        self._policies: dict[tuple[type[NotFoundError] | None, type[CloudError]], ErrorPolicy] = {}
+        client_options = {"api_endpoint": settings.endpoint} if settings.endpoint else None
+        self._client = storage.Client(
+            project=settings.project_id,
+            credentials=settings.load_credentials(),
+            client_options=client_options,
+        )
+        self._timeout = (settings.timeouts.connect, settings.timeouts.read)
+
+    def __repr__(self) -> str:
+        s = self._settings
+        return f"GCSStorageClient(project={s.project_id!r}, region={s.region!r}, endpoint={s.endpoint!r})"
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _policy(
+        self, not_found: type[NotFoundError] | None, conflict: type[CloudError]
+    ) -> ErrorPolicy:
+        policy = self._policies.get((not_found, conflict))
+        if policy is None:
+
+            def _translate(exc: BaseException) -> CloudError | None:
+                return translate(exc, not_found or storage_not_found(exc), conflict)
+
+            policy = ErrorPolicy(
+                "gcp", _translate, logger=logger, secrets=self._settings.secrets
+            )
+            self._policies[(not_found, conflict)] = policy
+        return policy
+
+    def _call(
+        self,
+        operation: str,
+        fn: Callable[[], T],
+        resource: str,
+        *,
+        not_found: type[NotFoundError] | None = None,
+        conflict: type[CloudError] = ConflictError,
+    ) -> T:
+        policy = self._policy(not_found, conflict)
+        with policy.translating(operation, resource):
+            return fn()
+        raise AssertionError("unreachable")  # pragma: no cover - translating re-raises
+
+    def _retry(self, operation: str) -> Any:
+        return make_retry(self._settings.retry_policy, operation=operation)
+
+    def _blob(self, bucket: str, key: str, *, chunked: bool = False) -> Blob:
+        return Blob(
+            key,
+            self._client.bucket(bucket),
+            chunk_size=self._chunk_size if chunked else None,
+        )
+
+    @property
+    def native(self) -> storage.Client:
+        """The ``google.cloud.storage.Client`` this client drives."""
+        return self._client
+
+    def close(self) -> None:
+        """Close the SDK client and its HTTP session. Safe to call twice."""
+        close = getattr(self._client, "close", None)
+        if callable(close):
+            close()
+        http = getattr(self._client, "_http_internal", None)
+        if http is not None:
+            http.close()
+
+    # -- the spec's methods -----------------------------------------------------------
+
+    def list_buckets(self) -> list[str]:
+        """Names of the project's buckets (all pages)."""
+        return self._call(
+            "list_buckets",
+            lambda: [
+                b.name
+                for b in self._client.list_buckets(
+                    project=self._settings.project_id,
+                    retry=self._retry("list_buckets"),
+                    timeout=self._timeout,
+                )
+            ],
+            f"project {self._settings.project_id}",
+            not_found=NotFoundError,
+        )
+
+    def create_bucket(self, name: str) -> bool:
+        """Create a bucket in the region. True when created or already yours; False (one
+        WARNING) when another project owns the name."""
+        where = object_url("gs", name)
+        try:
+            self._call(
+                "create_bucket",
+                lambda: self._client.create_bucket(
+                    name,
+                    location=self._settings.region,
+                    retry=self._retry("create_bucket"),
+                    timeout=self._timeout,
+                ),
+                where,
+                not_found=NotFoundError,
+                conflict=AlreadyExistsError,
+            )
+        except AlreadyExistsError:
+            if name in self._call(
+                "create_bucket",
+                lambda: [
+                    b.name
+                    for b in self._client.list_buckets(
+                        project=self._settings.project_id,
+                        prefix=name,
+                        retry=self._retry("create_bucket"),
+                        timeout=self._timeout,
+                    )
+                ],
+                where,
+                not_found=NotFoundError,
+            ):
+                return True
+            return self._policy(None, ConflictError).soft_fail(
+                "create_bucket", where, False, "the name is taken by another project"
+            )
+        return True
+
+    def upload_file(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: Optional[str] = None,
+        *,
+        metadata: Optional[dict[str, str]] = None,
+    ) -> str:
+        """Upload bytes (one request up to 8 MiB, resumable above). Returns ``gs://b/k``."""
+        blob = self._blob(bucket, key)
+        if metadata:
+            blob.metadata = dict(metadata)
+        where = object_url("gs", bucket, key)
+        self._call(
+            "upload_file",
+            lambda: blob.upload_from_string(
+                bytes(data),
+                content_type=content_type or "application/octet-stream",
+                retry=self._retry("upload_file"),
+                timeout=self._timeout,
+            ),
+            where,
+            not_found=BucketNotFoundError,
+        )
+        return where
+
+    def download_file(self, bucket: str, key: str) -> bytes:
+        """The object's bytes (checksum verified).
+
+        Raises:
+            ObjectNotFoundError: no such object; BucketNotFoundError: no such bucket.
+        """
+        blob = self._blob(bucket, key)
+        data: bytes = self._call(
+            "download_file",
+            lambda: blob.download_as_bytes(
+                retry=self._retry("download_file"), timeout=self._timeout
+            ),
+            object_url("gs", bucket, key),
+        )
+        return data
+
+    def delete_file(self, bucket: str, key: str) -> bool:
+        """Delete an object. True when it is gone (also when it was absent); False (one
+        WARNING) when the bucket does not exist."""
+        blob = self._blob(bucket, key)
+        where = object_url("gs", bucket, key)
+        try:
+            self._call(
+                "delete_file",
+                lambda: blob.delete(retry=self._retry("delete_file"), timeout=self._timeout),
+                where,
+                not_found=ObjectNotFoundError,
+            )
+        except ObjectNotFoundError:
+            exists = self._call(
+                "delete_file",
+                lambda: self._client.bucket(bucket).exists(
+                    retry=self._retry("delete_file"), timeout=self._timeout
+                ),
+                where,
+                not_found=BucketNotFoundError,
+            )
+            if not exists:
+                return self._policy(None, ConflictError).soft_fail(
+                    "delete_file", where, False, "the bucket does not exist"
+                )
+        return True
+
+    def generate_presigned_url(
+        self,
+        bucket: str,
+        key: str,
+        expires_in: int = 3600,
+        *,
+        method: str = "GET",
+        content_type: Optional[str] = None,
+    ) -> str:
+        """A V4 signed URL for GET (default) or PUT, valid ``expires_in`` seconds.
+
+        Signed locally with a service-account key, or through IAM signBlob when the
+        credentials are Application Default Credentials of a service account.
+
+        Raises:
+            ValidationError: ``expires_in`` outside 1..604800, method not GET/PUT.
+            AuthenticationError: the credentials cannot sign (the message says what can).
+        """
+        op = "generate_presigned_url"
+        validate_expires_in(expires_in, operation=op)
+        verb = validate_presign_method(method, operation=op)
+        where = object_url("gs", bucket, key)
+        blob = self._blob(bucket, key)
+        kwargs: dict[str, Any] = {
+            "version": "v4",
+            "expiration": datetime.timedelta(seconds=expires_in),
+            "method": verb,
+            "api_access_endpoint": self._settings.endpoint or _DEFAULT_API,
+        }
+        if content_type:
+            kwargs["content_type"] = content_type
+        kwargs.update(self._call(op, self._signer, where, not_found=NotFoundError))
+        url: str = self._call(op, lambda: blob.generate_signed_url(**kwargs), where)
+        return url
+
+    def _signer(self) -> dict[str, Any]:
+        settings = self._settings
+        needs = (
+            "signing URLs needs a service-account key (metadata['service_account_file'] or "
+            "['service_account_info'], or GOOGLE_APPLICATION_CREDENTIALS), or Application "
+            "Default Credentials of a service account allowed to call IAM signBlob "
+            "(roles/iam.serviceAccountTokenCreator)"
+        )
+        if settings.anonymous and settings.google_credentials is None:
+            if settings.service_account_info is None:
+                raise AuthenticationError(f"anonymous (emulator) credentials cannot sign: {needs}")
+        creds = settings.signing_credentials()
+        if hasattr(creds, "sign_bytes") and hasattr(creds, "signer_email"):
+            from google.auth.credentials import Signing  # noqa: PLC0415
+
+            if isinstance(creds, Signing) and type(creds).__module__.startswith(
+                "google.oauth2.service_account"
+            ):
+                return {"credentials": creds}
+        email = getattr(creds, "service_account_email", None) or getattr(
+            creds, "signer_email", None
+        )
+        if not isinstance(email, str) or "@" not in email:
+            raise AuthenticationError(
+                f"the credentials ({type(creds).__name__}) have no service account: {needs}"
+            )
+        import google.auth.transport.requests  # noqa: PLC0415
+
+        if not getattr(creds, "valid", False):
+            creds.refresh(google.auth.transport.requests.Request())
+        return {"service_account_email": email, "access_token": creds.token}
+
+    # -- extensions -------------------------------------------------------------------
+
+    def list_objects(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        delimiter: Optional[str] = None,
+        page_size: Optional[int] = None,
+    ) -> Iterator[ObjectInfo]:
+        """Objects under ``prefix`` sorted by key; pages fetched as consumed.
+
+        Raises:
+            BucketNotFoundError: the bucket does not exist (on first iteration).
+        """
+        where = object_url("gs", bucket, prefix)
+        policy = self._policy(BucketNotFoundError, ConflictError)
+
+        def pages() -> Iterator[Any]:
+            listing = self._client.list_blobs(
+                bucket,
+                prefix=prefix or None,
+                delimiter=delimiter,
+                page_size=page_size,
+                retry=self._retry("list_objects"),
+                timeout=self._timeout,
+            )
+            return iter(listing.pages)
+
+        with policy.translating("list_objects", where):
+            page_iter = pages()
+        seen: set[str] = set()
+        while True:
+            with policy.translating("list_objects", where):
+                page = next(page_iter, None)
+                if page is None:
+                    return
+                items = [_info(blob) for blob in page]
+            for p in getattr(page, "prefixes", ()):
+                if p not in seen:
+                    seen.add(p)
+                    items.append(ObjectInfo(key=p, is_prefix=True))
+            items.sort(key=lambda info: info.key)
+            yield from items
+
+    def stat_object(self, bucket: str, key: str) -> ObjectInfo:
+        """Size, md5 etag, content type, update time and user metadata of one object.
+
+        Raises:
+            ObjectNotFoundError: no such object (or bucket).
+        """
+        blob = self._blob(bucket, key)
+        self._call(
+            "stat_object",
+            lambda: blob.reload(retry=self._retry("stat_object"), timeout=self._timeout),
+            object_url("gs", bucket, key),
+            not_found=ObjectNotFoundError,
+        )
+        return _info(blob)
+
+    def object_exists(self, bucket: str, key: str) -> bool:
+        """True when the object exists; False when it (or its bucket) does not."""
+        try:
+            self.stat_object(bucket, key)
+        except ObjectNotFoundError:
+            return False
+        return True
+
+    def delete_bucket(self, name: str) -> bool:
+        """Delete an empty bucket. True when gone (also when absent); False (one WARNING)
+        when it still holds objects."""
+        where = object_url("gs", name)
+        try:
+            self._call(
+                "delete_bucket",
+                lambda: self._client.bucket(name).delete(
+                    retry=self._retry("delete_bucket"), timeout=self._timeout
+                ),
+                where,
+                not_found=BucketNotFoundError,
+            )
+        except BucketNotFoundError:
+            return True
+        except ConflictError as exc:
+            return self._policy(None, ConflictError).soft_fail(
+                "delete_bucket", where, False, f"the bucket is not empty ({exc.message})"
+            )
+        return True
+
+    def copy_file(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> str:
+        """Server-side copy with rewrite (any size), content type and metadata kept.
+
+        Raises:
+            ObjectNotFoundError: the source does not exist.
+        """
+        src = self._blob(src_bucket, src_key)
+        dst = self._blob(dst_bucket, dst_key)
+
+        def rewrite() -> None:
+            token: str | None = None
+            while True:
+                token, _, _ = dst.rewrite(
+                    src, token=token, retry=self._retry("copy_file"), timeout=self._timeout
+                )
+                if token is None:
+                    return
+
+        self._call("copy_file", rewrite, object_url("gs", src_bucket, src_key))
+        return object_url("gs", dst_bucket, dst_key)
+
+    def upload_stream(
+        self,
+        bucket: str,
+        key: str,
+        source: PathOrFile,
+        *,
+        content_type: Optional[str] = None,
+        metadata: Optional[dict[str, str]] = None,
+    ) -> str:
+        """Resumable upload in ``chunk_size`` pieces from a path or binary file, CRC32C
+        verified. Readers never see a partial object. Returns ``gs://b/k``."""
+        blob = self._blob(bucket, key, chunked=True)
+        if metadata:
+            blob.metadata = dict(metadata)
+        where = object_url("gs", bucket, key)
+
+        def upload(handle: BinaryIO) -> None:
+            blob.upload_from_file(
+                handle,
+                content_type=content_type or "application/octet-stream",
+                checksum="crc32c",
+                retry=self._retry("upload_stream"),
+                timeout=self._timeout,
+            )
+
+        def run() -> None:
+            if isinstance(source, (str, os.PathLike)):
+                with open(source, "rb") as handle:
+                    upload(handle)
+            else:
+                upload(source)
+
+        self._call("upload_stream", run, where, not_found=BucketNotFoundError)
+        return where
+
+    def download_stream(
+        self,
+        bucket: str,
+        key: str,
+        dest: PathOrFile,
+        *,
+        byte_range: Optional[tuple[int, Optional[int]]] = None,
+    ) -> int:
+        """Stream an object (or the inclusive ``byte_range``) into a path or binary file.
+
+        Whole objects are CRC32C-verified; a path is written atomically.
+
+        Raises:
+            ObjectNotFoundError: no such object.
+            ValidationError: a malformed range or one starting past the end.
+        """
+        op = "download_stream"
+        checked = validate_byte_range(byte_range, operation=op)
+        blob = self._blob(bucket, key)
+        where = object_url("gs", bucket, key)
+        first, last = checked if checked is not None else (None, None)
+
+        def fetch(handle: BinaryIO) -> int:
+            counter = _CountingWriter(handle)
+            blob.download_to_file(
+                counter,
+                start=first,
+                end=last,
+                checksum=None if checked is not None else "crc32c",
+                retry=self._retry(op),
+                timeout=self._timeout,
+            )
+            return counter.count
+
+        def run() -> int:
+            if not isinstance(dest, (str, os.PathLike)):
+                return fetch(dest)
+            target = os.fspath(dest)
+            folder = os.path.dirname(os.path.abspath(target))
+            fd, tmp = tempfile.mkstemp(prefix=".cc-download-", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    count = fetch(handle)
+                os.replace(tmp, target)
+            except BaseException:
+                with _suppress_os_error():
+                    os.unlink(tmp)
+                raise
+            return count
+
+        return self._call(op, run, where, not_found=ObjectNotFoundError)
+
+
+class _CountingWriter:
+    """A write-only file wrapper that counts the bytes written."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self.count = 0
+
+    def write(self, data: bytes) -> int:
+        self._inner.write(data)
+        self.count += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+
+class _suppress_os_error:  # noqa: N801 - used like contextlib.suppress
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        return exc_type is not None and issubclass(exc_type, OSError)
+
+
+def _md5_hex(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return base64.b64decode(value).hex()
+    except ValueError:
+        return None
+
+
+def _info(blob: Any) -> ObjectInfo:
+    updated = blob.updated
+    if isinstance(updated, datetime.datetime) and updated.tzinfo is None:
+        updated = updated.replace(tzinfo=datetime.timezone.utc)
+    return ObjectInfo(
+        key=blob.name,
+        size=int(blob.size or 0),
+        etag=_md5_hex(blob.md5_hash) or blob.etag,
+        content_type=blob.content_type,
+        last_modified=updated,
+        metadata=dict(blob.metadata or {}),
+    )
