@@ -4,6 +4,7 @@ Layout under the root::
 
     storage/buckets/<bucket>/<key>   the object's bytes (a plain file; ``/`` in keys are folders)
     storage/meta/<bucket>/<key>      JSON beside it: etag, content type, user metadata
+    storage/etags/<bucket>/<key>     MD5 of a large streamed object, computed when first asked
     storage/tmp/                     files being written (renamed into place when complete)
     presign.key                      the secret of presigned URLs (mode 0600)
 """
@@ -49,13 +50,14 @@ from cloud_common.local._root import ensure_dir, inside, resolve_root
 from cloud_common.local._transfer import (
     CHUNK,
     copy_fd_range,
+    copy_file_durable,
     fsync_dir,
     write_all,
     write_file_to_path,
     write_hashed,
 )
 
-__all__ = ["DEFAULT_CONTENT_TYPE", "LocalStorageClient"]
+__all__ = ["DEFAULT_CONTENT_TYPE", "LAZY_ETAG_MIN", "LocalStorageClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 _STALE_TMP_SECONDS = 24 * 3600
 _RETRIES = 8
+LAZY_ETAG_MIN = 16 << 20
+"""Objects streamed from a path at least this large get their MD5 when first asked for."""
 
 
 @dataclass
@@ -111,7 +115,8 @@ class LocalStorageClient(StorageClient):
         self._buckets = top / "buckets"
         self._meta = top / "meta"
         self._tmp = top / "tmp"
-        for folder in (top, self._buckets, self._meta, self._tmp):
+        self._etags = top / "etags"
+        for folder in (top, self._buckets, self._meta, self._tmp, self._etags):
             folder.mkdir(mode=0o700, exist_ok=True)
         self._sweep_tmp()
 
@@ -196,12 +201,13 @@ class LocalStorageClient(StorageClient):
                     os.rename(parked, folder)
                 raise ConflictError(f"bucket {name!r} is not empty")
             _rmtree(parked)
-            meta = self._meta / name
-            if meta.is_dir() and not meta.is_symlink():
-                parked_meta = self._tmp / f"meta-{uuid.uuid4().hex}"
-                with contextlib.suppress(OSError):
-                    os.rename(meta, parked_meta)
-                    _rmtree(parked_meta)
+            for tree in (self._meta, self._etags):
+                side = tree / name
+                if side.is_dir() and not side.is_symlink():
+                    parked_side = self._tmp / f"side-{uuid.uuid4().hex}"
+                    with contextlib.suppress(OSError):
+                        os.rename(side, parked_side)
+                        _rmtree(parked_side)
             return True
 
         return self._policy.call(
@@ -264,6 +270,10 @@ class LocalStorageClient(StorageClient):
         def fill_from(stream: Any) -> Any:
             return lambda fd: write_hashed(stream, fd, durable=self.durable)
 
+        def copy_from(src: int, size: int) -> Any:
+            # Large files: a kernel copy, the MD5 is computed when first asked for.
+            return lambda fd: (None, copy_file_durable(src, fd, size, durable=self.durable))
+
         def run() -> str:
             if isinstance(source, (str, os.PathLike)):
                 self._require_bucket(bucket)
@@ -275,7 +285,12 @@ class LocalStorageClient(StorageClient):
                         operation="upload_stream",
                     ) from exc
                 with stream:
-                    return self._commit(bucket, key, fill_from(stream), content_type, metadata)
+                    size = os.fstat(stream.fileno()).st_size
+                    if size < LAZY_ETAG_MIN:
+                        return self._commit(bucket, key, fill_from(stream), content_type, metadata)
+                    return self._commit(
+                        bucket, key, copy_from(stream.fileno(), size), content_type, metadata
+                    )
             return self._commit(bucket, key, fill_from(source), content_type, metadata)
 
         return self._policy.call("upload_stream", run, resource=object_url("local", bucket, key))
@@ -400,10 +415,10 @@ class LocalStorageClient(StorageClient):
 
     # -- reading ----------------------------------------------------------------------
 
-    def _open(self, bucket: str, key: str) -> _Opened:
-        """Open an object and read its metadata, consistently with the opened bytes."""
+    def _open(self, bucket: str, key: str, *, describe: bool = True) -> _Opened:
+        """Open an object and (``describe``) read its metadata, consistently with the bytes."""
         bucket_dir = self._bucket_dir(bucket)
-        data_path, meta_path = self._paths(bucket, key)
+        data_path, _ = self._paths(bucket, key)
         where = object_url("local", bucket, key)
         try:
             fd = os.open(data_path, os.O_RDONLY | _NOFOLLOW | _BINARY)
@@ -419,7 +434,11 @@ class LocalStorageClient(StorageClient):
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise ObjectNotFoundError(f"no object {key!r} in bucket {bucket!r}", resource=where)
-            record = self._record(meta_path, st, fd)
+            record = (
+                self._record(bucket, key, st, fd)
+                if describe
+                else {"etag": None, "content_type": None, "metadata": {}}
+            )
         except BaseException:
             os.close(fd)
             raise
@@ -433,23 +452,60 @@ class LocalStorageClient(StorageClient):
         )
         return _Opened(fd, info)
 
-    def _record(self, meta_path: Path | None, st: os.stat_result, fd: int) -> dict[str, Any]:
+    def _record(self, bucket: str, key: str, st: os.stat_result, fd: int) -> dict[str, Any]:
         """The metadata written with these bytes. A writer between its two renames is waited
-        for; one killed there leaves bytes without metadata: the etag is then recomputed."""
+        for; one killed there leaves bytes without metadata: defaults are used and the etag
+        is computed."""
+        parts = [bucket, *key.split("/")]
         wanted = _fingerprint(st)
-        for attempt in range(_RETRIES if meta_path is not None else 0):
-            record = _read_json(meta_path)  # type: ignore[arg-type]
-            if record is not None and record.get("fingerprint") == wanted:
-                return record
-            if attempt < _RETRIES - 1:
-                time.sleep(0.001 * (attempt + 1))
-        logger.debug("metadata of %s does not match its bytes; recomputing the etag", meta_path)
+        record: dict[str, Any] | None = None
+        try:
+            meta_path: Path | None = inside(self._meta, parts, "key")
+        except ValidationError:
+            meta_path = None
+        for attempt in range(_RETRIES):
+            found = _read_json(meta_path) if meta_path is not None else None
+            if found is not None and found.get("fingerprint") == wanted:
+                record = found
+                break
+            if meta_path is None or attempt == _RETRIES - 1:
+                break
+            time.sleep(0.001 * (attempt + 1))
+        if record is None:
+            logger.debug("metadata of %s/%s does not match its bytes; using defaults", bucket, key)
+            record = {"etag": None, "content_type": DEFAULT_CONTENT_TYPE, "metadata": {}}
+        if not record.get("etag"):
+            record["etag"] = self._lazy_etag(parts, wanted, fd)
+        return record
+
+    def _lazy_etag(self, parts: list[str], wanted: list[int], fd: int) -> str:
+        """The MD5 of an object written without one, computed once and kept in the etag tree."""
+        try:
+            cache_path: Path | None = inside(self._etags, parts, "key")
+        except ValidationError:
+            cache_path = None
+        cached = _read_json(cache_path) if cache_path is not None else None
+        if cached is not None and cached.get("fingerprint") == wanted and cached.get("etag"):
+            return str(cached["etag"])
         digest = hashlib.md5(usedforsecurity=False)
         offset = 0
         while chunk := os.pread(fd, CHUNK, offset):
             digest.update(chunk)
             offset += len(chunk)
-        return {"etag": digest.hexdigest(), "content_type": DEFAULT_CONTENT_TYPE, "metadata": {}}
+        etag = digest.hexdigest()
+        if cache_path is not None:
+            with contextlib.suppress(OSError, ValidationError):
+                ensure_dir(self._etags, parts[:-1], "key")
+                tfd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="etag-")
+                try:
+                    write_all(tfd, json.dumps({"etag": etag, "fingerprint": wanted}).encode())
+                finally:
+                    os.close(tfd)
+                try:
+                    os.replace(tmp, cache_path)
+                except OSError:
+                    os.unlink(tmp)
+        return etag
 
     def download_file(self, bucket: str, key: str) -> bytes:
         """The object's bytes.
@@ -461,7 +517,7 @@ class LocalStorageClient(StorageClient):
         self._check(bucket, key, "download_file")
 
         def run() -> bytes:
-            opened = self._open(bucket, key)
+            opened = self._open(bucket, key, describe=False)
             try:
                 parts = []
                 offset = 0
@@ -495,7 +551,7 @@ class LocalStorageClient(StorageClient):
         checked = validate_byte_range(byte_range, operation="download_stream")
 
         def run() -> int:
-            opened = self._open(bucket, key)
+            opened = self._open(bucket, key, describe=False)
             try:
                 size = opened.info.size
                 first, last = checked if checked is not None else (0, None)
@@ -671,11 +727,7 @@ class LocalStorageClient(StorageClient):
             return None  # deleted meanwhile, or a link: not an object
         try:
             st = os.fstat(fd)
-            try:
-                meta_path: Path | None = inside(self._meta, [bucket, *key.split("/")], "key")
-            except ValidationError:
-                meta_path = None
-            record = self._record(meta_path, st, fd)
+            record = self._record(bucket, key, st, fd)
         finally:
             os.close(fd)
         return ObjectInfo(
@@ -699,11 +751,13 @@ class LocalStorageClient(StorageClient):
             data_path, meta_path = self._paths(bucket, key)
             if data_path.is_dir():
                 return True
-            for path in (data_path, meta_path):
+            etag_path = inside(self._etags, [bucket, *key.split("/")], "key")
+            for path in (data_path, meta_path, etag_path):
                 with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                     os.unlink(path)
             self._prune(self._buckets / bucket, data_path.parent)
             self._prune(self._meta / bucket, meta_path.parent)
+            self._prune(self._etags / bucket, etag_path.parent)
             return True
 
         return self._policy.call(

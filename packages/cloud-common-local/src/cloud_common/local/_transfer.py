@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "CHUNK",
     "copy_fd_range",
+    "copy_file_durable",
     "fsync_dir",
     "write_all",
     "write_file_to_path",
@@ -91,6 +92,28 @@ def write_hashed(source: Any, fd: int, *, durable: bool) -> tuple[str, int]:
     if durable:
         os.fsync(fd)
     return digest.hexdigest(), size
+
+
+def copy_file_durable(src: int, dst: int, size: int, *, durable: bool) -> int:
+    """Copy the first ``size`` bytes of ``src`` into ``dst`` with kernel copies; with
+    ``durable``, flush written slices to disk while later ones are copied, then ``fsync``."""
+    done = 0
+    syncing: Future[None] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="cloud-common-local-sync") as pool:
+        while done < size:
+            copied = copy_fd_range(src, dst, done, min(_SYNC_EVERY, size - done))
+            if copied == 0:
+                break
+            done += copied
+            if durable and (syncing is None or syncing.done()):
+                if syncing is not None:
+                    syncing.result()
+                syncing = pool.submit(_datasync, dst)
+        if syncing is not None:
+            syncing.result()
+    if durable:
+        os.fsync(dst)
+    return done
 
 
 def _datasync(fd: int) -> None:
