@@ -21,12 +21,15 @@ __all__ = ["HANDLER_SOURCE", "FunctionBundle", "Harness"]
 
 HANDLER_SOURCE = textwrap.dedent(
     '''
-    """The contract suite's function: echoes its event; {"fail": msg} raises."""
+    """The contract suite's function: echoes its event; {"fail": msg} raises;
+    {"return": value} returns value."""
 
 
     def handler(event, context):
         if isinstance(event, dict) and "fail" in event:
             raise RuntimeError(event["fail"])
+        if isinstance(event, dict) and "return" in event:
+            return event["return"]
         return event
     '''
 ).lstrip()
@@ -51,6 +54,9 @@ class Harness:
 
     #: Provider id this harness is for.
     provider_id: str = ""
+
+    #: Seconds the suite waits for an instance to reach a state.
+    state_timeout: float = 120.0
 
     def start(self) -> None:
         """Start or point at the emulator or fake. Called once, before the first test."""
@@ -92,6 +98,36 @@ class Harness:
         """True when the fake runs the handler, so an exception becomes
         ``FunctionInvocationError`` (moto's simple Lambda only echoes)."""
         return True
+
+    def other_credentials(self) -> CloudCredentials | None:
+        """Working credentials of a second account, or None when the fake has one account.
+
+        The suite checks that ``create_bucket`` of a name this account owns returns False
+        (with one WARNING) for the first account.
+        """
+        return None
+
+    def hold_instance_state(self, instance_id: str, state: str) -> bool:
+        """Put an instance into a transient state (``"pending"`` or ``"stopping"``) and keep
+        it there until the next call changes it; False when the fake cannot (default).
+
+        The suite uses it for the rows "start while stopping → False" and "stop while
+        pending → False".
+        """
+        return False
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log record or an error text during the run.
+
+        The default: the secrets of ``credentials()``, ``bad_credentials()`` and
+        ``other_credentials()``. Use distinctive values (a random token, not ``"test"``),
+        or ordinary words in logs would match.
+        """
+        found: list[str] = []
+        for creds in (self.credentials(), self.bad_credentials(), self.other_credentials()):
+            if creds is not None:
+                found += [s for s in creds.secrets() if len(s) >= 8]
+        return sorted(set(found))
 
     def reset(self) -> None:
         """Called after each test: drop state the fake keeps (optional)."""

@@ -1,0 +1,459 @@
+"""One contract-suite run: the provider, its harness, clients, checks, strict mode, report.
+
+The plugin creates a ``ContractSession`` only when a provider is named and registers it
+as a pytest plugin, so none of these hooks exist in an ordinary pytest run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloud_common.core import (
+    Capability,
+    CloudCredentials,
+    CloudError,
+    PluginError,
+    ProviderInfo,
+    get_compute_client,
+    get_provider,
+    get_serverless_client,
+    get_storage_client,
+    redact,
+)
+
+from cloud_common.contract_tests._recording import Created, RecordingClient, capability_of, is_escaped
+from cloud_common.contract_tests._report import Outcome, Report
+from cloud_common.contract_tests.harness import Harness
+
+__all__ = ["SESSION_KEY", "SUITE_DIR", "ContractSession"]
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+SESSION_KEY = pytest.StashKey["ContractSession"]()
+_CAPS_KEY = pytest.StashKey[frozenset[str]]()
+_SUITE_PACKAGE = "cloud_common.contract_tests.suite"
+_FACTORIES = {
+    "storage": get_storage_client,
+    "compute": get_compute_client,
+    "serverless": get_serverless_client,
+}
+
+logger = logging.getLogger(__name__)
+
+
+def in_suite(path: Path) -> bool:
+    """True for a path inside the suite's directory."""
+    try:
+        Path(path).resolve().relative_to(SUITE_DIR)
+    except ValueError:
+        return False
+    return True
+
+
+class SuiteModule(pytest.Module):
+    """A suite test module, imported by its package name (no ``sys.path`` changes)."""
+
+    def _getobj(self) -> Any:
+        return importlib.import_module(f"{_SUITE_PACKAGE}.{self.path.stem}")
+
+
+class _SecretWatch(logging.Handler):
+    """Sees every log record of the run (DEBUG and up) and flags any carrying a secret."""
+
+    def __init__(self, session: ContractSession) -> None:
+        super().__init__(logging.DEBUG)
+        self._session = session
+        self._formatter = logging.Formatter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record still gets checked raw
+            text = f"{record.msg} {record.args}"
+        if record.exc_info:
+            text += "\n" + self._formatter.formatException(record.exc_info)
+        if record.stack_info:
+            text += "\n" + record.stack_info
+        self._session.check_text(text, f"a {record.levelname} record of logger {record.name!r}")
+
+
+def _load_harness(target: str) -> type[Harness]:
+    module_name, sep, attr = target.partition(":")
+    if not sep:
+        raise pytest.UsageError(f"harness {target!r} must be 'module:Class'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"cannot import the contract-test harness {target}: {type(exc).__name__}: {exc} "
+            "(is the provider's 'testing' extra installed?)"
+        ) from exc
+    if not (isinstance(obj, type) and issubclass(obj, Harness)):
+        raise pytest.UsageError(
+            f"{target} is not a subclass of cloud_common.contract_tests.Harness"
+        )
+    return obj
+
+
+class ContractSession:
+    """State and hooks of one run of the contract suite against one provider."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        provider_id: str,
+        harness_target: str | None,
+        strict: bool,
+        report_path: Path | None,
+    ) -> None:
+        self.config = config
+        self.provider_id = provider_id
+        self.strict = strict
+        self.report_path = report_path
+        self.report = Report(provider_id, None, strict)
+        self.started = False
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._created: dict[tuple[str, str], Created] = {}
+        self._all_created: dict[str, Created] = {}
+        self._current: str | None = None
+        self._current_caps: frozenset[str] = frozenset()
+        self._violations: dict[str | None, list[str]] = {}
+        self._secrets: list[str] = []
+        self._watch = _SecretWatch(self)
+        self._root_level = logging.WARNING
+        try:
+            self.info: ProviderInfo = get_provider(provider_id)
+        except (PluginError, CloudError) as exc:
+            raise pytest.UsageError(f"--cloud-provider {provider_id}: {exc}") from exc
+        self.report.info = self.info
+        target = harness_target or self.info.harness
+        if not target:
+            raise pytest.UsageError(
+                f"provider {provider_id!r} names no contract-test harness in its ProviderInfo; "
+                "pass --cloud-harness module:Class"
+            )
+        self.report.harness = target
+        self.harness_class = _load_harness(target)
+        self.harness: Harness = self.harness_class()
+        if not self.harness.provider_id:
+            self.harness.provider_id = provider_id
+        if self.harness.provider_id != provider_id:
+            raise pytest.UsageError(
+                f"harness {target} is for provider {self.harness.provider_id!r}, not {provider_id!r}"
+            )
+        declared = set(self.info.capabilities)
+        if Capability.STAT_OBJECT.value in declared:
+            declared.add(Capability.OBJECT_EXISTS.value)  # the guard serves it from stat_object
+        self.effective: frozenset[str] = frozenset(declared)
+
+    # -- clients --------------------------------------------------------------------------
+
+    def build(self, service: str, credentials: CloudCredentials, options: dict[str, Any]) -> RecordingClient:
+        """A new guarded client (through the registry) wrapped for recording; what it
+        creates is not cleaned up by the suite."""
+        client = _FACTORIES[service](credentials, **options)
+        return RecordingClient(client, service, self, "built")
+
+    def client(self, service: str, which: str = "main") -> RecordingClient:
+        """The session's client of ``service`` (``which``: main or other account)."""
+        key = (service, which)
+        if key not in self._clients:
+            h = self.harness
+            creds = h.credentials() if which == "main" else h.other_credentials()
+            if creds is None:
+                raise pytest.UsageError(f"the harness gives no {which} credentials")
+            self._clients[key] = _FACTORIES[service](creds, **h.client_options(service))
+        return RecordingClient(self._clients[key], service, self, which)
+
+    # -- what clients report --------------------------------------------------------------
+
+    def note_call(
+        self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], which: str
+    ) -> None:
+        needed = capability_of(service, method, kwargs)
+        undeclared = sorted(needed - self.effective)
+        if undeclared:
+            self.report.undeclared_calls.append(
+                {"test": self._current, "method": method, "capabilities": undeclared}
+            )
+            if self.strict:
+                self.violation(
+                    f"{method} was called but the provider does not declare {', '.join(undeclared)}"
+                )
+        unmarked = sorted(needed - self._current_caps)
+        if self._current is not None and unmarked:
+            self.report.unmarked_calls.append(
+                {"test": self._current, "method": method, "capabilities": unmarked}
+            )
+        if method in ("create_bucket", "create_function"):  # noted before: a failure may create
+            self._note_created(method, args, kwargs, None, which)
+
+    def note_result(
+        self,
+        service: str,
+        method: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        result: Any,
+        which: str,
+    ) -> None:
+        if method not in ("create_bucket", "create_function"):
+            self._note_created(method, args, kwargs, result, which)
+        elif method == "create_bucket" and result is not True:  # not ours: leave it alone
+            name = args[0] if args else kwargs.get("name")
+            for created in (self._created.get((self._current or "", which)), self._all_created.get(which)):
+                if created is not None and name in created.buckets:
+                    created.buckets.remove(name)
+
+    def _note_created(
+        self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, which: str
+    ) -> None:
+        if which not in ("main", "other"):
+            return
+        key = (self._current or "", which)
+        self._created.setdefault(key, Created()).note(method, args, kwargs, result)
+        self._all_created.setdefault(which, Created()).note(method, args, kwargs, result)
+
+    def note_error(self, service: str, method: str, exc: BaseException) -> None:
+        if not isinstance(exc, Exception):
+            return
+        chain: list[BaseException] = []
+        seen: BaseException | None = exc
+        while seen is not None and len(chain) < 10:
+            chain.append(seen)
+            seen = seen.__cause__ or seen.__context__
+        text = "\n".join(f"{type(e).__name__}: {e!s} {e!r}" for e in chain)
+        self.check_text(text, f"the error raised by {method}")
+        if not isinstance(exc, CloudError):
+            self.violation(
+                f"{method} raised {type(exc).__name__}, not a cloud_common.core error: {exc}"
+            )
+        elif is_escaped(exc):
+            cause = exc.__cause__
+            self.violation(
+                f"{method}: the provider let {type(cause).__module__}.{type(cause).__name__} "
+                f"escape (the guard turned it into a plain CloudError); translate it to the "
+                f"matching core error: {redact(str(cause), self._secrets)}"
+            )
+
+    def check_text(self, text: str, where: str) -> None:
+        """Flag ``text`` (seen at ``where``) if it contains a secret of the harness."""
+        for secret in self._secrets:
+            if secret in text:
+                shown = redact(text, self._secrets)
+                self.violation(f"{where} contains a secret: {shown[:500]}")
+                return
+
+    def violation(self, message: str) -> None:
+        """Record a problem found outside the test's own asserts; it fails the test."""
+        self._violations.setdefault(self._current, []).append(message)
+        self.report.violations.append({"test": self._current, "message": message})
+
+    # -- per test ---------------------------------------------------------------------------
+
+    def capabilities_of(self, item: pytest.Item) -> frozenset[str]:
+        return item.stash.get(_CAPS_KEY, frozenset())
+
+    def finish_test(self, item: pytest.Item) -> list[str]:
+        """Remove what the test created; return the violations seen during the test."""
+        for which in ("other", "main"):
+            created = self._created.pop((item.nodeid, which), None)
+            if created is not None:
+                self._cleanup(created, which)
+        return self._violations.pop(item.nodeid, [])
+
+    def _cleanup(self, created: Created, which: str) -> None:
+        fn = self._clients.get(("serverless", which))
+        compute = self._clients.get(("compute", which))
+        storage = self._clients.get(("storage", which))
+        for name in created.functions if fn is not None else ():
+            self._attempt(f"function {name}", fn.delete_function, name)
+        for iid in created.instances if compute is not None else ():
+            self._attempt(f"instance {iid}", compute.terminate_instance, iid)
+        if storage is None:
+            return
+        for bucket, key in created.objects:
+            self._attempt(f"object {bucket}/{key}", storage.delete_file, bucket, key)
+        for bucket in created.buckets:
+            if self.info.supports(Capability.LIST_OBJECTS):
+                try:
+                    keys = [o.key for o in storage.list_objects(bucket) if not o.is_prefix]
+                except CloudError:
+                    keys = []
+                for key in keys:
+                    self._attempt(f"object {bucket}/{key}", storage.delete_file, bucket, key)
+            if self.info.supports(Capability.DELETE_BUCKET):
+                self._attempt(f"bucket {bucket}", storage.delete_bucket, bucket)
+
+    @staticmethod
+    def _attempt(what: str, fn: Any, *args: Any) -> None:
+        try:
+            ok = fn(*args)
+        except CloudError as exc:
+            logger.warning("contract suite: could not remove %s: %s", what, exc)
+            return
+        if ok is False:
+            logger.warning("contract suite: could not remove %s", what)
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            self.harness.start()
+        except Exception as exc:
+            self.report.harness_error = f"{type(exc).__name__}: {exc}"
+            if self.report_path is not None:
+                self.report.write(self.report_path, None)
+            raise pytest.UsageError(
+                f"the contract-test harness of {self.provider_id!r} "
+                f"({self.report.harness}) cannot start: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.started = True
+        self._secrets = [s for s in self.harness.secrets() if s]
+        root = logging.getLogger()
+        self._root_level = root.level
+        root.setLevel(logging.DEBUG)
+        root.addHandler(self._watch)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector) -> Any:
+        if in_suite(module_path):
+            return SuiteModule.from_parent(parent, path=module_path)
+        return None
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if not in_suite(item.path):
+                continue
+            caps: set[str] = set()
+            for mark in item.iter_markers("capability"):
+                caps.update(str(c) for c in mark.args)
+            item.stash[_CAPS_KEY] = frozenset(caps)
+            missing = sorted(caps - self.effective)
+            if missing:
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"{self.provider_id} does not declare capability "
+                        + ", ".join(repr(m) for m in missing)
+                    )
+                )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+        self._current = item.nodeid
+        self._current_caps = self.capabilities_of(item)
+        try:
+            return (yield)
+        finally:
+            self._current = None
+            self._current_caps = frozenset()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+        try:
+            yield
+        finally:
+            if self.started and in_suite(item.path):
+                self.harness.reset()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if not in_suite(item.path):
+            return report
+        caps = self.capabilities_of(item)
+        if report.skipped and self.strict and caps and caps <= self.effective:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            report.outcome = "failed"
+            report.longrepr = (
+                f"--cloud-strict: a test of declared capabilities {sorted(caps)} was skipped: {reason}"
+            )
+        outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        if outcome == "passed" and report.when != "call":
+            return report
+        reason = None
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        elif report.failed:
+            reason = redact(report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "", self._secrets)
+        self.report.record(Outcome(item.nodeid, _reported_caps(caps), outcome, reason))
+        return report
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        stray = self._violations.pop(None, [])
+        leftovers = self._leftovers() if self.started else []
+        self.report.leftovers = leftovers
+        for name, client in list(self._clients.items()):
+            try:
+                client.close()
+            except CloudError:
+                logger.debug("closing %s failed", name)
+        self._clients.clear()
+        if self.started:
+            root = logging.getLogger()
+            root.removeHandler(self._watch)
+            root.setLevel(self._root_level)
+            self.started = False
+            self.harness.stop()
+        failed = bool(stray) or (self.strict and bool(leftovers))
+        if failed and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self._stray = stray
+        if self.report_path is not None:
+            self.report.write(self.report_path, int(session.exitstatus))
+
+    def _leftovers(self) -> list[str]:
+        found: list[str] = []
+        made = self._all_created.get("main", Created())
+        try:
+            if made.buckets and ("storage", "main") in self._clients:
+                existing = set(self._clients[("storage", "main")].list_buckets())
+                found += [f"bucket {b}" for b in made.buckets if b in existing]
+            if made.functions and ("serverless", "main") in self._clients:
+                names = {f["name"] for f in self._clients[("serverless", "main")].list_functions()}
+                found += [f"function {n}" for n in made.functions if n in names]
+            if made.instances and ("compute", "main") in self._clients:
+                live = {
+                    i["id"]
+                    for i in self._clients[("compute", "main")].list_instances()
+                    if i["status"] not in ("terminating", "terminated")
+                }
+                found += [f"instance {i}" for i in made.instances if i in live]
+        except CloudError as exc:
+            found.append(f"(could not list what is left: {exc})")
+        return sorted(set(found))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        tr = terminalreporter
+        tr.section(f"cloud-common contract suite: {self.provider_id}")
+        info = self.info
+        tr.write_line(
+            f"provider {info.id} ({info.distribution or 'registered'} {info.version or ''}), "
+            f"harness {self.report.harness}, strict={self.strict}"
+        )
+        if self.report.harness_error:
+            tr.write_line(f"harness could not start: {self.report.harness_error}")
+        for cap, row in self.report.by_capability().items():
+            mark = "" if row["declared"] else " (not declared)"
+            tr.write_line(
+                f"  {cap:28} {row['status']:8} passed={row['passed']} failed={row['failed']} "
+                f"skipped={row['skipped']}{mark}"
+            )
+        for message in getattr(self, "_stray", []):
+            tr.write_line(f"violation outside any test: {message}", red=True)
+        for left in self.report.leftovers:
+            tr.write_line(f"left behind: {left}", yellow=True)
+        if self.report_path is not None:
+            tr.write_line(f"report: {self.report_path}")
+
+
+def _reported_caps(caps: frozenset[str]) -> list[str]:
+    """The capabilities a test counts for: its extensions, else its services."""
+    extensions = {c for c in caps if "." in c or c == Capability.NATIVE.value}
+    return sorted(extensions or caps)
