@@ -1,0 +1,437 @@
+"""Storage of the local provider, through the registry (as users get it)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from cloud_common.core import (
+    BucketNotFoundError,
+    Capability,
+    CloudCredentials,
+    CloudProvider,
+    ConflictError,
+    ObjectNotFoundError,
+    StorageClient,
+    ValidationError,
+    get_provider,
+    get_storage_client,
+    open_storage,
+    parse_object_url,
+)
+from cloud_common.local import DEFAULT_CONTENT_TYPE, LocalStorageClient
+from cloud_common.local._storage import LAZY_ETAG_MIN
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+# -- provider info and root ---------------------------------------------------------------
+
+
+def test_provider_info_declares_every_extension() -> None:
+    info = get_provider("local")
+    assert info.url_schemes == ("local",)
+    assert info.filesystem_keys and info.bucket_rules == "s3"
+    assert info.harness == "cloud_common.local.testing:LocalHarness"
+    for cap in Capability:
+        if cap is not Capability.NATIVE:
+            assert info.supports(cap), cap
+
+
+def test_root_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CLOUD_COMMON_LOCAL_ROOT", str(tmp_path / "envroot"))
+    client = get_storage_client("local")
+    assert client.create_bucket("from-env")
+    assert (tmp_path / "envroot" / "storage" / "buckets" / "from-env").is_dir()
+
+
+def test_metadata_root_wins_over_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, creds: CloudCredentials, root: Path
+) -> None:
+    monkeypatch.setenv("CLOUD_COMMON_LOCAL_ROOT", str(tmp_path / "envroot"))
+    get_storage_client(creds).create_bucket("meta-root")
+    assert (root / "storage" / "buckets" / "meta-root").is_dir()
+    assert not (tmp_path / "envroot" / "storage" / "buckets" / "meta-root").exists()
+
+
+def test_open_storage_by_url(creds: CloudCredentials, bucket: str, storage: StorageClient) -> None:
+    url = storage.upload_file(bucket, "k", b"v")
+    client, b, k = open_storage(url, creds)
+    assert client.download_file(b, k) == b"v"
+
+
+# -- buckets ------------------------------------------------------------------------------
+
+
+def test_bucket_lifecycle(storage: StorageClient, caplog: pytest.LogCaptureFixture) -> None:
+    assert storage.list_buckets() == []
+    assert storage.create_bucket("one") is True
+    assert storage.create_bucket("one") is True  # exists and is yours
+    assert storage.create_bucket("two") is True
+    assert storage.list_buckets() == ["one", "two"]
+    storage.upload_file("one", "k", b"x")
+    caplog.clear()
+    assert storage.delete_bucket("one") is False
+    assert len(warnings_of(caplog)) == 1
+    assert "not empty" in warnings_of(caplog)[0].getMessage()
+    assert storage.list_buckets() == ["one", "two"]
+    assert storage.delete_file("one", "k") is True
+    assert storage.delete_bucket("one") is True
+    assert storage.delete_bucket("one") is True  # already gone
+    assert storage.list_buckets() == ["two"]
+
+
+def test_invalid_bucket_names(storage: StorageClient) -> None:
+    for name in ("..", "a", "UPPER", "a/b", "x" * 64, "a..b"):
+        with pytest.raises(ValidationError):
+            storage.create_bucket(name)
+
+
+# -- objects ------------------------------------------------------------------------------
+
+KEYS = ["plain", "with space.txt", "dir/sub/ünïcödé 名前.bin", "a-c", "a/b", "%41?#&=+"]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_round_trip_keys(storage: StorageClient, bucket: str, key: str) -> None:
+    url = storage.upload_file(bucket, key, key.encode() * 3, "text/plain")
+    assert url == f"local://{bucket}/{key}"
+    assert parse_object_url(url).key == key
+    assert storage.download_file(bucket, key) == key.encode() * 3
+    info = storage.stat_object(bucket, key)
+    assert (info.key, info.size, info.etag) == (key, len(key.encode()) * 3, md5(key.encode() * 3))
+    assert info.content_type == "text/plain"
+    assert info.last_modified is not None and info.last_modified.tzinfo is not None
+
+
+def test_content_type_and_metadata(storage: StorageClient, bucket: str) -> None:
+    storage.upload_file(bucket, "plain", b"1")
+    assert storage.stat_object(bucket, "plain").content_type == DEFAULT_CONTENT_TYPE
+    storage.upload_file(bucket, "meta", b"2", "image/png", metadata={"owner": "ann", "n": "ü"})
+    info = storage.stat_object(bucket, "meta")
+    assert info.metadata == {"owner": "ann", "n": "ü"}
+    storage.upload_file(bucket, "meta", b"3")  # overwriting replaces type and metadata
+    info = storage.stat_object(bucket, "meta")
+    assert (info.content_type, info.metadata, info.etag) == (DEFAULT_CONTENT_TYPE, {}, md5(b"3"))
+
+
+def test_missing_objects_and_buckets(
+    storage: StorageClient, bucket: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ObjectNotFoundError):
+        storage.download_file(bucket, "nope")
+    with pytest.raises(BucketNotFoundError):
+        storage.download_file("no-such-bucket", "k")
+    with pytest.raises(BucketNotFoundError):
+        storage.upload_file("no-such-bucket", "k", b"")
+    with pytest.raises(ObjectNotFoundError):
+        storage.stat_object(bucket, "nope")
+    with pytest.raises(ObjectNotFoundError):
+        storage.stat_object("no-such-bucket", "k")
+    assert storage.object_exists(bucket, "nope") is False
+    assert storage.object_exists("no-such-bucket", "nope") is False
+    caplog.clear()
+    assert storage.delete_file(bucket, "nope") is True
+    assert warnings_of(caplog) == []
+    assert storage.delete_file("no-such-bucket", "k") is False
+    assert len(warnings_of(caplog)) == 1
+    with pytest.raises(BucketNotFoundError):
+        list(storage.list_objects("no-such-bucket"))
+
+
+def test_delete_removes_object_and_empty_folders(
+    storage: StorageClient, bucket: str, root: Path
+) -> None:
+    storage.upload_file(bucket, "deep/er/key", b"x")
+    assert storage.object_exists(bucket, "deep/er/key")
+    assert storage.delete_file(bucket, "deep/er/key") is True
+    assert not storage.object_exists(bucket, "deep/er/key")
+    assert list((root / "storage" / "buckets" / bucket).iterdir()) == []
+    assert storage.delete_bucket(bucket) is True
+
+
+def test_key_and_folder_of_the_same_name_conflict(storage: StorageClient, bucket: str) -> None:
+    storage.upload_file(bucket, "a", b"object")
+    with pytest.raises(ConflictError):
+        storage.upload_file(bucket, "a/b", b"under an object")
+    storage.upload_file(bucket, "x/y", b"object")
+    with pytest.raises(ConflictError):
+        storage.upload_file(bucket, "x", b"over a folder")
+    assert storage.download_file(bucket, "a") == b"object"
+    assert storage.download_file(bucket, "x/y") == b"object"
+
+
+def test_copy_keeps_type_and_metadata(storage: StorageClient, bucket: str) -> None:
+    storage.create_bucket("other")
+    storage.upload_file(bucket, "src", b"data", "text/csv", metadata={"k": "v"})
+    assert storage.copy_file(bucket, "src", "other", "dst/copy") == "local://other/dst/copy"
+    info = storage.stat_object("other", "dst/copy")
+    assert (info.content_type, info.metadata, info.etag) == ("text/csv", {"k": "v"}, md5(b"data"))
+    assert storage.download_file("other", "dst/copy") == b"data"
+    with pytest.raises(ObjectNotFoundError):
+        storage.copy_file(bucket, "missing", "other", "x")
+    with pytest.raises(BucketNotFoundError):
+        storage.copy_file(bucket, "src", "no-such-bucket", "x")
+
+
+# -- listing ------------------------------------------------------------------------------
+
+
+def keys(storage: StorageClient, bucket: str, prefix: str = "", **kw: str) -> list[str]:
+    return [o.key for o in storage.list_objects(bucket, prefix, **kw)]
+
+
+def test_list_is_sorted_by_utf8_bytes(storage: StorageClient, bucket: str) -> None:
+    names = ["a/b", "a-c", "a0", "b", "a/b/c" if False else "a/z", "ä", "Z", "a b"]
+    for name in names:
+        storage.upload_file(bucket, name, b"x")
+    assert keys(storage, bucket) == sorted(names, key=lambda k: k.encode("utf-8"))
+
+
+def test_list_prefix_and_delimiter(storage: StorageClient, bucket: str) -> None:
+    for name in ["photos/2024/jan/1.jpg", "photos/2024/jan/2.jpg", "photos/2024/feb/1.jpg",
+                 "photos/2024/index", "photos/2025/x", "photo-book", "readme"]:  # fmt: skip
+        storage.upload_file(bucket, name, b"x", "image/jpeg", metadata={"m": "1"})
+    assert keys(storage, bucket, "photos/2024/") == [
+        "photos/2024/feb/1.jpg",
+        "photos/2024/index",
+        "photos/2024/jan/1.jpg",
+        "photos/2024/jan/2.jpg",
+    ]
+    assert keys(storage, bucket, "photo") == [
+        "photo-book",
+        "photos/2024/feb/1.jpg",
+        "photos/2024/index",
+        "photos/2024/jan/1.jpg",
+        "photos/2024/jan/2.jpg",
+        "photos/2025/x",
+    ]
+    top = list(storage.list_objects(bucket, delimiter="/"))
+    assert [(o.key, o.is_prefix) for o in top] == [
+        ("photo-book", False),
+        ("photos/", True),
+        ("readme", False),
+    ]
+    assert [o.key for o in storage.list_objects(bucket, "photos/2024/j", delimiter="/")] == [
+        "photos/2024/jan/"
+    ]
+    assert keys(storage, bucket, "photos/2024/", delimiter="/") == [
+        "photos/2024/feb/",
+        "photos/2024/index",
+        "photos/2024/jan/",
+    ]
+    assert keys(storage, bucket, "photo", delimiter="-") == [
+        "photo-",
+        "photos/2024/feb/1.jpg",
+        "photos/2024/index",
+        "photos/2024/jan/1.jpg",
+        "photos/2024/jan/2.jpg",
+        "photos/2025/x",
+    ]
+    assert keys(storage, bucket, "nothing/here") == []
+    assert keys(storage, bucket, "photos//x") == []
+    item = next(o for o in top if not o.is_prefix)
+    assert (item.size, item.etag, item.content_type, item.metadata) == (
+        1,
+        md5(b"x"),
+        "image/jpeg",
+        {"m": "1"},
+    )
+
+
+def test_list_reads_folders_as_it_goes(storage: StorageClient, bucket: str) -> None:
+    for name in ["a/1", "b/1", "c/1"]:
+        storage.upload_file(bucket, name, b"x")
+    it = storage.list_objects(bucket)
+    assert next(it).key == "a/1"
+    storage.delete_file(bucket, "c/1")  # folder c not read yet: the listing must not show it
+    storage.upload_file(bucket, "b/2", b"x")  # nor b: its new key must show
+    assert [o.key for o in it] == ["b/1", "b/2"]
+
+
+# -- streams ------------------------------------------------------------------------------
+
+
+def test_stream_round_trip_from_file_object(storage: StorageClient, bucket: str) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 7)
+    storage.upload_stream(bucket, "s", io.BytesIO(data), content_type="a/b", metadata={"x": "y"})
+    info = storage.stat_object(bucket, "s")
+    assert (info.size, info.etag, info.content_type, info.metadata) == (
+        len(data),
+        md5(data),
+        "a/b",
+        {"x": "y"},
+    )
+    out = io.BytesIO()
+    assert storage.download_stream(bucket, "s", out) == len(data)
+    assert out.getvalue() == data
+
+
+def test_stream_large_file_from_path_gets_md5_etag(
+    storage: StorageClient, bucket: str, tmp_path: Path
+) -> None:
+    data = os.urandom(LAZY_ETAG_MIN + 123)
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    assert storage.upload_stream(bucket, "big", src) == f"local://{bucket}/big"
+    assert storage.stat_object(bucket, "big").etag == md5(data)
+    assert [o.etag for o in storage.list_objects(bucket)] == [md5(data)]
+    dest = tmp_path / "back.bin"
+    assert storage.download_stream(bucket, "big", dest) == len(data)
+    assert dest.read_bytes() == data
+    storage.copy_file(bucket, "big", bucket, "big2")
+    assert storage.stat_object(bucket, "big2").etag == md5(data)
+
+
+def test_stream_source_path_must_exist(
+    storage: StorageClient, bucket: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError):
+        storage.upload_stream(bucket, "k", tmp_path / "missing")
+    assert not storage.object_exists(bucket, "k")
+
+
+@pytest.mark.parametrize(
+    ("byte_range", "expected"),
+    [((0, 0), b"0"), ((2, 4), b"234"), ((7, None), b"789"), ((5, 1000), b"56789"), (None, b"0123456789")],
+)
+def test_download_byte_ranges(
+    storage: StorageClient,
+    bucket: str,
+    tmp_path: Path,
+    byte_range: tuple[int, int | None] | None,
+    expected: bytes,
+) -> None:
+    storage.upload_file(bucket, "digits", b"0123456789")
+    out = io.BytesIO()
+    assert storage.download_stream(bucket, "digits", out, byte_range=byte_range) == len(expected)
+    assert out.getvalue() == expected
+    dest = tmp_path / "range.bin"
+    assert storage.download_stream(bucket, "digits", dest, byte_range=byte_range) == len(expected)
+    assert dest.read_bytes() == expected
+
+
+def test_download_bad_ranges(storage: StorageClient, bucket: str, tmp_path: Path) -> None:
+    storage.upload_file(bucket, "digits", b"0123456789")
+    for bad in [(10, None), (11, 20), (5, 2), (-1, 3)]:
+        with pytest.raises(ValidationError):
+            storage.download_stream(bucket, "digits", tmp_path / "x", byte_range=bad)
+    assert list(tmp_path.iterdir()) == [tmp_path / "root", tmp_path / "outside"] or not (
+        tmp_path / "x"
+    ).exists()
+    storage.upload_file(bucket, "empty", b"")
+    out = io.BytesIO()
+    assert storage.download_stream(bucket, "empty", out) == 0
+
+
+def test_failed_download_leaves_no_file(
+    storage: StorageClient, bucket: str, tmp_path: Path
+) -> None:
+    dest = tmp_path / "dl" / "file.bin"
+    dest.parent.mkdir()
+    with pytest.raises(ObjectNotFoundError):
+        storage.download_stream(bucket, "missing", dest)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_streams_use_bounded_memory(storage: StorageClient, bucket: str, tmp_path: Path) -> None:
+    size = 64 * 1024 * 1024
+    zeros = memoryview(bytes(16 * 1024 * 1024))
+
+    class Zeros(io.RawIOBase):
+        def __init__(self) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+            n = min(len(buffer), self.left)
+            buffer[:n] = zeros[:n]
+            self.left -= n
+            return n
+
+    class Sink(io.RawIOBase):
+        written = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            self.written += len(data)
+            return len(data)
+
+    tracemalloc.start()
+    try:
+        storage.upload_stream(bucket, "zeros", Zeros())
+        sink = Sink()
+        storage.download_stream(bucket, "zeros", sink)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sink.written == size
+    assert peak < 32 * 1024 * 1024, peak  # half the 64 MiB moved: two 8 MiB buffers and change
+    assert storage.stat_object(bucket, "zeros").etag == md5(bytes(size))
+
+
+# -- crash consistency ----------------------------------------------------------------------
+
+
+def test_bytes_without_matching_metadata_get_defaults_and_true_md5(
+    storage: StorageClient, bucket: str, root: Path
+) -> None:
+    """A writer killed between its two renames leaves new bytes beside old metadata."""
+    storage.upload_file(bucket, "k", b"old", "text/old", metadata={"v": "old"})
+    (root / "storage" / "buckets" / bucket / "k").write_bytes(b"new bytes")
+    info = storage.stat_object(bucket, "k")
+    assert (info.etag, info.content_type, info.metadata) == (
+        md5(b"new bytes"),
+        DEFAULT_CONTENT_TYPE,
+        {},
+    )
+
+
+def test_temporary_files_are_not_objects(storage: StorageClient, bucket: str, root: Path) -> None:
+    (root / "storage" / "tmp" / "obj-leftover").write_bytes(b"partial")
+    storage.upload_file(bucket, "k", b"v")
+    assert keys(storage, bucket) == ["k"]
+
+
+# -- direct use (no registry) ----------------------------------------------------------------
+
+
+def test_client_validates_on_its_own(root: Path) -> None:
+    client = LocalStorageClient(root=root)
+    client.create_bucket("direct")
+    for key in ["../x", "/abs", "a//b", "a/./b", "a\x00b", ""]:
+        with pytest.raises(ValidationError):
+            client.upload_file("direct", key, b"x")
+    with pytest.raises(ValidationError):
+        client.create_bucket("../escape")
+    assert json.loads(json.dumps(client.list_buckets())) == ["direct"]
+
+
+def test_durable_off_still_atomic(root: Path) -> None:
+    client = LocalStorageClient(root=root, durable=False)
+    client.create_bucket("fast")
+    client.upload_file("fast", "k", b"v")
+    assert client.download_file("fast", "k") == b"v"
+
+
+def test_credentials_without_root_use_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CLOUD_COMMON_LOCAL_ROOT", str(tmp_path / "r2"))
+    client = LocalStorageClient(CloudCredentials(CloudProvider.LOCAL))
+    assert client.root == (tmp_path / "r2").resolve()
