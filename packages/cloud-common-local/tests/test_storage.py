@@ -296,9 +296,7 @@ def test_stream_large_file_from_path_gets_md5_etag(
     assert storage.stat_object(bucket, "big2").etag == md5(data)
 
 
-def test_stream_source_path_must_exist(
-    storage: StorageClient, bucket: str, tmp_path: Path
-) -> None:
+def test_stream_source_path_must_exist(storage: StorageClient, bucket: str, tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         storage.upload_stream(bucket, "k", tmp_path / "missing")
     assert not storage.object_exists(bucket, "k")
@@ -306,7 +304,13 @@ def test_stream_source_path_must_exist(
 
 @pytest.mark.parametrize(
     ("byte_range", "expected"),
-    [((0, 0), b"0"), ((2, 4), b"234"), ((7, None), b"789"), ((5, 1000), b"56789"), (None, b"0123456789")],
+    [
+        ((0, 0), b"0"),
+        ((2, 4), b"234"),
+        ((7, None), b"789"),
+        ((5, 1000), b"56789"),
+        (None, b"0123456789"),
+    ],
 )
 def test_download_byte_ranges(
     storage: StorageClient,
@@ -329,9 +333,10 @@ def test_download_bad_ranges(storage: StorageClient, bucket: str, tmp_path: Path
     for bad in [(10, None), (11, 20), (5, 2), (-1, 3)]:
         with pytest.raises(ValidationError):
             storage.download_stream(bucket, "digits", tmp_path / "x", byte_range=bad)
-    assert list(tmp_path.iterdir()) == [tmp_path / "root", tmp_path / "outside"] or not (
-        tmp_path / "x"
-    ).exists()
+    assert (
+        list(tmp_path.iterdir()) == [tmp_path / "root", tmp_path / "outside"]
+        or not (tmp_path / "x").exists()
+    )
     storage.upload_file(bucket, "empty", b"")
     out = io.BytesIO()
     assert storage.download_stream(bucket, "empty", out) == 0
