@@ -116,12 +116,23 @@ def translate(
         return ValidationError(message)
     if isinstance(exc, gexc.Cancelled):
         return CloudError(message)
+    resumable = getattr(gexc, "ResumableTransferError", None)
+    if resumable is not None and isinstance(exc, resumable):
+        name = type(exc).__name__
+        if name == "TransferStalledError":
+            return TimeoutError(f"the transfer stalled: {message}")
+        if name == "UnseekableStreamError":
+            return ValidationError(f"the stream cannot be rewound to retry: {message}")
+        if name == "UploadCancelledError":
+            return CloudError(f"the upload was cancelled: {message}")
+        return ProviderUnavailableError(f"the resumable transfer failed: {message}")
+    if isinstance(exc, gexc.ServerError) and not isinstance(exc.code, int):
+        return ProviderUnavailableError(message)
     if isinstance(exc, gexc.GoogleAPICallError):
         code = exc.code
-        status = code if isinstance(code, int) else None
-        if status is None:
-            return None
-        return _by_status(status, message, not_found, conflict)
+        if not isinstance(code, int):
+            return CloudError(message)
+        return _by_status(code, message, not_found, conflict) or CloudError(message)
     if isinstance(exc, auth_exc.RefreshError):
         return AuthenticationError(f"could not refresh the access token: {message}")
     if isinstance(exc, auth_exc.DefaultCredentialsError):

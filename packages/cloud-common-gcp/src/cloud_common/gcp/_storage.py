@@ -240,14 +240,36 @@ class GCSStorageClient(StorageClient):
             ObjectNotFoundError: no such object; BucketNotFoundError: no such bucket.
         """
         blob = self._blob(bucket, key)
-        data: bytes = self._call(
-            "download_file",
-            lambda: blob.download_as_bytes(
-                retry=self._retry("download_file"), timeout=self._timeout
-            ),
-            object_url("gs", bucket, key),
-        )
+        where = object_url("gs", bucket, key)
+        try:
+            data: bytes = self._call(
+                "download_file",
+                lambda: blob.download_as_bytes(
+                    retry=self._retry("download_file"), timeout=self._timeout
+                ),
+                where,
+                not_found=ObjectNotFoundError,
+            )
+        except ObjectNotFoundError:
+            self._require_bucket("download_file", bucket, where)
+            raise
         return data
+
+    def _require_bucket(self, operation: str, bucket: str, where: str) -> None:
+        """Raise BucketNotFoundError when ``bucket`` does not exist (after a 404 whose
+        body does not say which resource is missing)."""
+        exists = self._call(
+            operation,
+            lambda: self._client.bucket(bucket).exists(
+                retry=self._retry(operation), timeout=self._timeout
+            ),
+            where,
+            not_found=BucketNotFoundError,
+        )
+        if not exists:
+            raise BucketNotFoundError(
+                "the bucket does not exist", provider="gcp", operation=operation, resource=where
+            )
 
     def delete_file(self, bucket: str, key: str) -> bool:
         """Delete an object. True when it is gone (also when it was absent); False (one
@@ -262,17 +284,11 @@ class GCSStorageClient(StorageClient):
                 not_found=ObjectNotFoundError,
             )
         except ObjectNotFoundError:
-            exists = self._call(
-                "delete_file",
-                lambda: self._client.bucket(bucket).exists(
-                    retry=self._retry("delete_file"), timeout=self._timeout
-                ),
-                where,
-                not_found=BucketNotFoundError,
-            )
-            if not exists:
+            try:
+                self._require_bucket("delete_file", bucket, where)
+            except BucketNotFoundError as exc:
                 return self._policy(None, ConflictError).soft_fail(
-                    "delete_file", where, False, "the bucket does not exist"
+                    "delete_file", where, False, exc.message
                 )
         return True
 
@@ -538,7 +554,11 @@ class GCSStorageClient(StorageClient):
                 raise
             return count
 
-        return self._call(op, run, where, not_found=ObjectNotFoundError)
+        try:
+            return self._call(op, run, where, not_found=ObjectNotFoundError)
+        except ObjectNotFoundError:
+            self._require_bucket(op, bucket, where)
+            raise
 
 
 class _CountingWriter:

@@ -87,12 +87,14 @@ class GcpFake:
     Attributes:
         op_polls: How many polls an operation stays RUNNING before it is DONE.
         requests: ``(method, path)`` of every request served, in order.
+        headers: The headers of every request served, in the same order.
     """
 
     def __init__(self, project: str = "cc-test") -> None:
         self.project = project
         self.op_polls = 1
         self.requests: list[tuple[str, str]] = []
+        self.headers: list[dict[str, str]] = []
         self.faults: list[Fault] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(5_000_000_000_000_000)
@@ -142,6 +144,7 @@ class GcpFake:
             self._loaded.clear()
             self.faults.clear()
             self.requests.clear()
+            self.headers.clear()
             self.op_polls = 1
 
     # -- test hooks -------------------------------------------------------------------
@@ -204,6 +207,7 @@ class GcpFake:
         method, path = request.method, request.path
         with self._lock:
             self.requests.append((method, path))
+            self.headers.append(dict(request.headers))
             fault = self._take_fault(method, path)
         if fault is not None:
             if fault.reset:

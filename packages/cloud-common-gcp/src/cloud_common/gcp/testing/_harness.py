@@ -97,6 +97,15 @@ class GcpHarness(Harness):
     def instance_args(self) -> tuple[str, str]:
         return ("e2-micro", "debian-cloud/debian-12")
 
+    def hold_instance_state(self, instance_id: str, state: str) -> bool:
+        assert self.fake is not None, "start() first"
+        zone, _, name = instance_id.partition("/")
+        native = {"pending": "STAGING", "stopping": "STOPPING"}.get(state)
+        if native is None or self.fake.instance(zone, name) is None:
+            return False
+        self.fake.set_instance_status(zone, name, native)
+        return True
+
     def reset(self) -> None:
         if self.fake is not None:
             self.fake.reset()
