@@ -56,6 +56,8 @@ def _by_status(
     if status == 404:
         return not_found(message)
     if status == 409:
+        if "already exist" in message.lower():
+            return AlreadyExistsError(message)
         return conflict(message)
     if status == 412:
         return ConflictError(message)

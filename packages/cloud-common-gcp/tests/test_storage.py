@@ -1,0 +1,267 @@
+"""Cloud Storage against a real emulator (fake-gcs-server, else gcp-storage-emulator)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import io
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import Any
+
+import pytest
+
+from cloud_common.core import (
+    AuthenticationError,
+    BucketNotFoundError,
+    ObjectNotFoundError,
+    ValidationError,
+    parse_object_url,
+)
+from cloud_common.gcp import GCSStorageClient
+from cloud_common.gcp.testing import GcsEmulator
+
+from .conftest import make_creds
+
+
+def _requests(client: GCSStorageClient) -> list[str]:
+    """Record the URLs the SDK's HTTP session sends (an observer, not a mock)."""
+    seen: list[str] = []
+    client.native._http.hooks["response"].append(lambda r, *a, **k: seen.append(f"{r.request.method} {r.request.url}"))
+    return seen
+
+
+def test_create_bucket_twice_is_true_and_listed(storage: GCSStorageClient) -> None:
+    name = f"cc-{uuid.uuid4().hex[:10]}"
+    assert storage.create_bucket(name) is True
+    assert storage.create_bucket(name) is True
+    assert name in storage.list_buckets()
+
+
+def test_upload_download_keeps_bytes_type_and_metadata(storage: GCSStorageClient, bucket: str) -> None:
+    url = storage.upload_file(bucket, "dir/ünï ✓.txt", b"hello", "text/plain", metadata={"team": "a"})
+    assert url == f"gs://{bucket}/dir/ünï ✓.txt"
+    assert parse_object_url(url).key == "dir/ünï ✓.txt"
+    assert storage.download_file(bucket, "dir/ünï ✓.txt") == b"hello"
+    info = storage.stat_object(bucket, "dir/ünï ✓.txt")
+    assert (info.size, info.content_type, info.metadata) == (5, "text/plain", {"team": "a"})
+    assert info.etag == hashlib.md5(b"hello").hexdigest()  # noqa: S324
+    assert info.last_modified is not None and info.last_modified.tzinfo is not None
+
+
+def test_missing_object_and_bucket(storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(ObjectNotFoundError):
+        storage.download_file(bucket, "nope")
+    with pytest.raises(BucketNotFoundError):
+        storage.download_file(f"cc-missing-{uuid.uuid4().hex[:8]}", "nope")
+    with pytest.raises(ObjectNotFoundError):
+        storage.stat_object(bucket, "nope")
+    assert storage.object_exists(bucket, "nope") is False
+    caplog.set_level(logging.WARNING)
+    assert storage.delete_file(bucket, "nope") is True
+    assert not caplog.records
+    assert storage.delete_file(f"cc-missing-{uuid.uuid4().hex[:8]}", "k") is False
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
+def test_delete_file_then_gone(storage: GCSStorageClient, bucket: str) -> None:
+    storage.upload_file(bucket, "k", b"x")
+    assert storage.object_exists(bucket, "k") is True
+    assert storage.delete_file(bucket, "k") is True
+    assert storage.object_exists(bucket, "k") is False
+
+
+def test_delete_bucket_semantics(storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture) -> None:
+    storage.upload_file(bucket, "k", b"x")
+    caplog.set_level(logging.WARNING)
+    assert storage.delete_bucket(bucket) is False
+    assert len(caplog.records) == 1
+    storage.delete_file(bucket, "k")
+    assert storage.delete_bucket(bucket) is True
+    assert storage.delete_bucket(bucket) is True
+    assert bucket not in storage.list_buckets()
+
+
+def test_list_objects_paginates_lazily(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+    keys = [f"p/{i:02d}" for i in range(7)]
+    for key in keys:
+        storage.upload_file(bucket, key, key.encode())
+    storage.upload_file(bucket, "q", b"q")
+    seen = _requests(storage)
+    result = storage.list_objects(bucket, "p/", page_size=3)
+    assert not seen, "nothing is fetched before iteration"
+    assert next(result).key == "p/00"
+    assert [o.key for o in result] == keys[1:]
+    listings = [u for u in seen if "/o?" in u]
+    if emulator.paginates:
+        assert len(listings) == 3
+        assert "pageToken=" in listings[1]
+    assert all("maxResults=3" in u for u in listings)
+
+
+def test_list_objects_with_delimiter_rolls_up_prefixes(storage: GCSStorageClient, bucket: str) -> None:
+    for key in ("a.txt", "dir/x", "dir/y", "dir/sub/z", "zz"):
+        storage.upload_file(bucket, key, b"1")
+    top = [(o.key, o.is_prefix) for o in storage.list_objects(bucket, delimiter="/")]
+    assert top == [("a.txt", False), ("dir/", True), ("zz", False)]
+    inner = [(o.key, o.is_prefix) for o in storage.list_objects(bucket, "dir/", delimiter="/")]
+    assert inner == [("dir/sub/", True), ("dir/x", False), ("dir/y", False)]
+
+
+def test_list_objects_of_a_missing_bucket(storage: GCSStorageClient) -> None:
+    with pytest.raises(BucketNotFoundError):
+        list(storage.list_objects(f"cc-missing-{uuid.uuid4().hex[:8]}"))
+
+
+def test_copy_keeps_content_type_and_metadata(storage: GCSStorageClient, bucket: str) -> None:
+    storage.upload_file(bucket, "src", b"data", "text/csv", metadata={"k": "v"})
+    assert storage.copy_file(bucket, "src", bucket, "dst") == f"gs://{bucket}/dst"
+    info = storage.stat_object(bucket, "dst")
+    assert (info.content_type, info.metadata) == ("text/csv", {"k": "v"})
+    with pytest.raises(ObjectNotFoundError):
+        storage.copy_file(bucket, "missing", bucket, "dst2")
+
+
+def test_streams_are_resumable_chunked_and_ranged(creds: Any, bucket: str, tmp_path: Any) -> None:
+    client = GCSStorageClient(creds, chunk_size=256 * 1024)
+    data = bytes(range(256)) * 4096 * 3  # 3 MiB
+    seen = _requests(client)
+    src = tmp_path / "src.bin"
+    src.write_bytes(data)
+    assert client.upload_stream(bucket, "big", str(src), content_type="application/x-test", metadata={"m": "1"}) == f"gs://{bucket}/big"
+    assert any("uploadType=resumable" in u for u in seen)
+    assert len([u for u in seen if u.startswith("PUT ")]) >= 12, "one request per 256 KiB chunk"
+    info = client.stat_object(bucket, "big")
+    assert (info.size, info.content_type, info.metadata) == (len(data), "application/x-test", {"m": "1"})
+    dest = tmp_path / "out.bin"
+    assert client.download_stream(bucket, "big", str(dest)) == len(data)
+    assert dest.read_bytes() == data
+    buf = io.BytesIO()
+    assert client.download_stream(bucket, "big", buf, byte_range=(10, 19)) == 10
+    assert buf.getvalue() == data[10:20]
+    buf = io.BytesIO()
+    assert client.download_stream(bucket, "big", buf, byte_range=(len(data) - 5, None)) == 5
+    assert buf.getvalue() == data[-5:]
+    client.upload_stream(bucket, "from-file", io.BytesIO(b"small"))
+    assert client.download_file(bucket, "from-file") == b"small"
+    client.close()
+
+
+def test_a_failed_download_leaves_no_file(storage: GCSStorageClient, bucket: str, tmp_path: Any) -> None:
+    dest = tmp_path / "never.bin"
+    with pytest.raises(ObjectNotFoundError):
+        storage.download_stream(bucket, "missing", str(dest))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_range_past_the_end_is_a_validation_error(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+    if not emulator.paginates:
+        pytest.skip("gcp-storage-emulator ignores unsatisfiable ranges")
+    storage.upload_file(bucket, "k", b"12345")
+    with pytest.raises(ValidationError):
+        storage.download_stream(bucket, "k", io.BytesIO(), byte_range=(100, None))
+
+
+# -- signed URLs ---------------------------------------------------------------------------
+
+
+def _fetch(url: str, method: str = "GET", data: bytes | None = None, content_type: str | None = None) -> tuple[int, bytes]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_signed_get_and_put_work_against_the_emulator(storage: GCSStorageClient, bucket: str) -> None:
+    storage.upload_file(bucket, "dir/a b.txt", b"signed!", "text/plain")
+    status, body = _fetch(storage.generate_presigned_url(bucket, "dir/a b.txt", 300))
+    assert (status, body) == (200, b"signed!")
+    url = storage.generate_presigned_url(bucket, "up.txt", 300, method="PUT", content_type="text/plain")
+    status, _ = _fetch(url, "PUT", b"uploaded", "text/plain")
+    assert status == 200
+    assert storage.download_file(bucket, "up.txt") == b"uploaded"
+    assert storage.stat_object(bucket, "up.txt").content_type == "text/plain"
+
+
+def _verify_v4(url: str, public_key: Any, method: str, extra_headers: dict[str, str] | None = None) -> dict[str, str]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    signature = bytes.fromhex(query.pop("X-Goog-Signature"))
+    canonical_query = "&".join(
+        f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+    )
+    headers = {"host": parts.netloc, **{k.lower(): v for k, v in (extra_headers or {}).items()}}
+    signed = query["X-Goog-SignedHeaders"].split(";")
+    assert sorted(headers) == signed
+    canonical = "\n".join(
+        [method, parts.path, canonical_query, "".join(f"{h}:{headers[h]}\n" for h in signed), ";".join(signed), "UNSIGNED-PAYLOAD"]
+    )
+    scope = query["X-Goog-Credential"].split("/", 1)[1]
+    to_sign = "\n".join(["GOOG4-RSA-SHA256", query["X-Goog-Date"], scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    public_key.verify(signature, to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return query
+
+
+def test_signed_urls_are_v4_signatures_by_the_service_account(storage: GCSStorageClient, sa_info: dict[str, Any]) -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    public = load_pem_private_key(sa_info["private_key"].encode(), None).public_key()
+    url = storage.generate_presigned_url("sig-bucket", "dir/ü x.txt", 900)
+    query = _verify_v4(url, public, "GET")
+    assert query["X-Goog-Algorithm"] == "GOOG4-RSA-SHA256"
+    assert query["X-Goog-Expires"] == "900"
+    assert query["X-Goog-Credential"].startswith(sa_info["client_email"] + "/")
+    signed_at = datetime.datetime.strptime(query["X-Goog-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - signed_at).total_seconds()) < 300
+    put = storage.generate_presigned_url("sig-bucket", "k", 60, method="PUT", content_type="text/plain")
+    _verify_v4(put, public, "PUT", {"content-type": "text/plain"})
+    with pytest.raises(InvalidSignature):
+        _verify_v4(put, public, "GET", {"content-type": "text/plain"})
+    with pytest.raises(InvalidSignature):
+        _verify_v4(url.replace("X-Goog-Expires=900", "X-Goog-Expires=901"), public, "GET")
+
+
+@pytest.mark.parametrize("expires", [0, 604801, -1])
+def test_expiry_bounds_are_checked_before_signing(storage: GCSStorageClient, expires: int) -> None:
+    with pytest.raises(ValidationError):
+        storage.generate_presigned_url("b-b", "k", expires)
+
+
+def test_no_signer_gives_an_error_naming_the_needed_credentials(emulator: GcsEmulator) -> None:
+    from google.oauth2.credentials import Credentials as UserCredentials
+
+    anonymous = GCSStorageClient(make_creds(endpoint=emulator.url))
+    with pytest.raises(AuthenticationError, match="service-account key"):
+        anonymous.generate_presigned_url("b-b", "k")
+    user = GCSStorageClient(make_creds(endpoint=emulator.url), google_credentials=UserCredentials(token="user-token-123"))
+    with pytest.raises(AuthenticationError, match="signBlob"):
+        user.generate_presigned_url("b-b", "k")
+
+
+# -- interop with the raw SDK --------------------------------------------------------------
+
+
+def test_interop_with_raw_google_cloud_storage(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage as gcs
+
+    raw = gcs.Client(project="cc-test", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.url})
+    raw.bucket(bucket).blob("raw.txt").upload_from_string(b"from raw", content_type="text/x-raw")
+    assert storage.download_file(bucket, "raw.txt") == b"from raw"
+    assert storage.stat_object(bucket, "raw.txt").content_type == "text/x-raw"
+    storage.upload_file(bucket, "ours.txt", b"from ours", "text/x-ours", metadata={"a": "b"})
+    blob = raw.bucket(bucket).get_blob("ours.txt")
+    assert blob is not None
+    assert (blob.download_as_bytes(), blob.content_type, blob.metadata) == (b"from ours", "text/x-ours", {"a": "b"})
+    assert base64.b64decode(blob.md5_hash).hex() == storage.stat_object(bucket, "ours.txt").etag
