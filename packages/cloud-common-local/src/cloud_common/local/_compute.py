@@ -126,6 +126,7 @@ class LocalComputeClient(ComputeClient):
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._db, timeout=30.0, isolation_level=None)
         conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across crashes of the process
         return conn
 
     def _create_schema(self) -> None:

@@ -182,7 +182,7 @@ class LocalServerlessClient(ServerlessClient):
             staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
             try:
                 code = staging / "code"
-                _copy_code(source, code)
+                _copy_code(source, code, self.root)
                 size, digest = _digest(code)
                 config = {
                     "name": name,
@@ -377,12 +377,22 @@ def _log_output(name: str, output: bytes | None) -> None:
             logger.debug("[function %s] %s", name, line)
 
 
-def _copy_code(source: Path, dest: Path) -> None:
-    """Copy a folder, extract a .zip (refusing members that leave it) or copy one file."""
+def _copy_code(source: Path, dest: Path, root: Path) -> None:
+    """Copy a folder, extract a .zip (refusing members that leave it) or copy one file.
+
+    A folder that holds the local root is copied without it.
+    """
     if source.is_dir():
-        shutil.copytree(
-            source, dest, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            ignored = set(skip(folder, names))
+            for name in names:
+                if os.path.realpath(os.path.join(folder, name)) == str(root):
+                    ignored.add(name)
+            return ignored
+
+        shutil.copytree(source, dest, symlinks=False, ignore=ignore)
         return
     if zipfile.is_zipfile(source):
         dest.mkdir()
