@@ -14,7 +14,7 @@ from cloud_common.core import (
     ComputeClient,
     InstanceNotFoundError,
     InstanceState,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     ValidationError,
     get_compute_client,
 )

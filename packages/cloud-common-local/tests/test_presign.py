@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -50,8 +51,8 @@ def fetch(
 def with_query(url: str, **changes: str | None) -> str:
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    for name, val in changes.items():
-        name = name.replace("_", "-")
+    for arg, val in changes.items():
+        name = arg.replace("_", "-")
         if val is None:
             query.pop(name, None)
         else:
@@ -201,10 +202,8 @@ def test_put_with_short_body_stores_nothing(signed: StorageClient, server: Runni
     conn.endheaders()
     conn.send(b"only a few bytes")
     conn.sock.shutdown(1)  # type: ignore[union-attr]
-    try:
+    with contextlib.suppress(ConnectionError, http.client.HTTPException):
         conn.getresponse().read()
-    except (ConnectionError, http.client.HTTPException):
-        pass
     conn.close()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and list((server.root / "storage" / "tmp").iterdir()):

@@ -17,7 +17,7 @@ from cloud_common.core import (
     FunctionInvocationError,
     FunctionNotFoundError,
     ServerlessClient,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.local import LocalServerlessClient
