@@ -345,6 +345,28 @@ class LocalComputeClient(ComputeClient):
 
         return self._run("terminate_instance", terminate, instance_id)
 
+    def hold_state(self, instance_id: str, native_state: str) -> None:
+        """Testing hook: put an instance into a native state and keep it there until a call
+        changes it (transitional states do not settle meanwhile).
+
+        Raises:
+            InstanceNotFoundError: no instance has this id.
+            ValidationError: not a native state.
+        """
+        if native_state not in NATIVE_STATES:
+            raise ValidationError(
+                f"native_state {native_state!r}: use one of {list(NATIVE_STATES)}"
+            )
+
+        def hold(conn: sqlite3.Connection) -> None:
+            self._row(conn, instance_id)
+            conn.execute(
+                "UPDATE instances SET state = ?, state_since = ? WHERE id = ?",
+                (native_state, float("inf"), instance_id),
+            )
+
+        self._run("hold_state", hold, instance_id)
+
     def _refuse(self, operation: str, instance_id: str, state: str) -> bool:
         return self._policy.soft_fail(
             operation, instance_id, False, f"instance {instance_id} is {state}"

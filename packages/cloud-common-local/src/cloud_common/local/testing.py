@@ -9,6 +9,7 @@ from typing import Any
 
 from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import CloudCredentials, CloudProvider
+from cloud_common.local._compute import LocalComputeClient
 from cloud_common.local._server import RunningServer, serve_in_thread
 
 __all__ = ["LocalHarness"]
@@ -51,3 +52,9 @@ class LocalHarness(Harness):
 
     def instance_args(self) -> tuple[str, str]:
         return ("local.small", "img-ubuntu-24.04")
+
+    def hold_instance_state(self, instance_id: str, state: str) -> bool:
+        if self._root is None or state not in ("pending", "stopping"):
+            return False
+        LocalComputeClient(root=self._root).hold_state(instance_id, state)
+        return True
