@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pytest
 from google.cloud import compute_v1
@@ -14,7 +13,7 @@ from cloud_common.core import (
     InstanceState,
     PermissionDeniedError,
     RetryPolicy,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.gcp import GCEComputeClient
@@ -33,8 +32,10 @@ def test_every_gce_status_is_mapped() -> None:
     assert instance_state("SOMETHING_NEW") is InstanceState.UNKNOWN
 
 
-@pytest.mark.parametrize("status", sorted(GCE_STATES) + ["SOMETHING_NEW"])
-def test_status_reaches_the_caller_normalised(compute: GCEComputeClient, fake: GcpFake, status: str) -> None:
+@pytest.mark.parametrize("status", [*sorted(GCE_STATES), "SOMETHING_NEW"])
+def test_status_reaches_the_caller_normalised(
+    compute: GCEComputeClient, fake: GcpFake, status: str
+) -> None:
     fake.add_instance(ZONE, "vm-s")
     fake.set_instance_status(ZONE, "vm-s", status)
     got = compute.get_instance(f"{ZONE}/vm-s")
@@ -43,7 +44,9 @@ def test_status_reaches_the_caller_normalised(compute: GCEComputeClient, fake: G
     assert [i["status"] for i in compute.list_instances()] == [got["status"]]
 
 
-def test_create_instance_sends_a_real_insert_and_waits(compute: GCEComputeClient, fake: GcpFake) -> None:
+def test_create_instance_sends_a_real_insert_and_waits(
+    compute: GCEComputeClient, fake: GcpFake
+) -> None:
     fake.op_polls = 3
     got = compute.create_instance(
         "vm-1", "e2-small", "debian-cloud/debian-12", tags={"env": "test"},
@@ -59,7 +62,10 @@ def test_create_instance_sends_a_real_insert_and_waits(compute: GCEComputeClient
     assert len(waits) == 3, "polled the zone operation on the configured endpoint"
     stored = fake.instance(ZONE, "vm-1")
     assert stored is not None
-    assert {i["key"]: i["value"] for i in stored["metadata"]["items"]} == {"k": "v", "startup-script": "echo hi"}
+    assert {i["key"]: i["value"] for i in stored["metadata"]["items"]} == {
+        "k": "v",
+        "startup-script": "echo hi",
+    }
     with pytest.raises(AlreadyExistsError):
         compute.create_instance("vm-1", "e2-small", "debian-cloud/debian-12")
 
@@ -97,10 +103,19 @@ def test_suspended_instances_are_resumed(compute: GCEComputeClient, fake: GcpFak
 
 @pytest.mark.parametrize(
     ("status", "call"),
-    [("STOPPING", "start_instance"), ("SUSPENDING", "start_instance"), ("STAGING", "stop_instance"), ("PROVISIONING", "stop_instance")],
+    [
+        ("STOPPING", "start_instance"),
+        ("SUSPENDING", "start_instance"),
+        ("STAGING", "stop_instance"),
+        ("PROVISIONING", "stop_instance"),
+    ],
 )
 def test_transitions_that_cannot_happen_yet_are_false(
-    compute: GCEComputeClient, fake: GcpFake, caplog: pytest.LogCaptureFixture, status: str, call: str
+    compute: GCEComputeClient,
+    fake: GcpFake,
+    caplog: pytest.LogCaptureFixture,
+    status: str,
+    call: str,
 ) -> None:
     fake.add_instance(ZONE, "vm-1", status=status)
     caplog.set_level(logging.WARNING)
@@ -119,7 +134,9 @@ def test_unknown_ids(compute: GCEComputeClient, caplog: pytest.LogCaptureFixture
         compute.get_instance("nope")
 
 
-def test_terminate_waits_and_the_instance_vanishes(compute: GCEComputeClient, fake: GcpFake) -> None:
+def test_terminate_waits_and_the_instance_vanishes(
+    compute: GCEComputeClient, fake: GcpFake
+) -> None:
     fake.add_instance(ZONE, "vm-1")
     fake.op_polls = 2
     assert compute.terminate_instance(f"{ZONE}/vm-1") is True
@@ -130,7 +147,12 @@ def test_terminate_waits_and_the_instance_vanishes(compute: GCEComputeClient, fa
 
 def test_instance_ids_in_every_form(compute: GCEComputeClient, fake: GcpFake) -> None:
     inst = fake.add_instance("europe-west1-b", "vm-eu")
-    for iid in ("europe-west1-b/vm-eu", inst["selfLink"], "projects/cc-test/zones/europe-west1-b/instances/vm-eu", inst["id"]):
+    for iid in (
+        "europe-west1-b/vm-eu",
+        inst["selfLink"],
+        "projects/cc-test/zones/europe-west1-b/instances/vm-eu",
+        inst["id"],
+    ):
         assert compute.get_instance(iid)["id"] == "europe-west1-b/vm-eu"
     with pytest.raises(ValidationError):
         compute.get_instance("Not An Id")
@@ -143,13 +165,18 @@ def test_list_instances_uses_aggregated_list_pages(fake: GcpFake) -> None:
     for i in range(2):
         fake.add_instance("europe-west1-b", f"eu-{i}")
     ids = sorted(i["id"] for i in compute.list_instances())
-    assert ids == sorted([f"{ZONE}/vm-{i}" for i in range(3)] + [f"europe-west1-b/eu-{i}" for i in range(2)])
+    assert ids == sorted(
+        [f"{ZONE}/vm-{i}" for i in range(3)] + [f"europe-west1-b/eu-{i}" for i in range(2)]
+    )
     pages = [p for m, p in fake.requests if p.endswith("/aggregated/instances")]
     assert len(pages) == 3
 
 
 def test_an_operation_past_the_deadline_times_out(fake: GcpFake) -> None:
-    compute = GCEComputeClient(make_creds(compute_endpoint=fake.url), retry_policy=RetryPolicy(deadline=0.3, backoff_base=0.001))
+    compute = GCEComputeClient(
+        make_creds(compute_endpoint=fake.url),
+        retry_policy=RetryPolicy(deadline=0.3, backoff_base=0.001),
+    )
     fake.add_instance(ZONE, "vm-1")
     fake.op_polls = 10**9
     with pytest.raises(TimeoutError):

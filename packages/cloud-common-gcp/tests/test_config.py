@@ -70,10 +70,14 @@ def test_storage_emulator_host_is_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.anonymous is True
 
 
-def test_service_account_file_and_env(tmp_path: Any, sa_info: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_account_file_and_env(
+    tmp_path: Any, sa_info: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "sa.json"
     path.write_text(json.dumps(sa_info))
-    settings = resolve_settings(make_creds(service_account_file=str(path)), {}, endpoint_key="endpoint")
+    settings = resolve_settings(
+        make_creds(service_account_file=str(path)), {}, endpoint_key="endpoint"
+    )
     assert settings.service_account_info is not None
     assert settings.signing_credentials().service_account_email == sa_info["client_email"]
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))

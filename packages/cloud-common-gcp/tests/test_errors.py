@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+from typing import ClassVar
 
 import pytest
 import requests
@@ -22,7 +23,7 @@ from cloud_common.core import (
     PermissionDeniedError,
     ProviderUnavailableError,
     RateLimitedError,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     TransientError,
     ValidationError,
 )
@@ -82,7 +83,11 @@ TRANSPORT = [
 ]
 
 
-@pytest.mark.parametrize(("exc", "expected"), API_CORE + AUTH + TRANSPORT, ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else v.__name__)
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    API_CORE + AUTH + TRANSPORT,
+    ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else v.__name__,
+)
 def test_each_sdk_error_class_maps_to_one_core_error(exc: BaseException, expected: type) -> None:
     err = translate(exc)
     assert err is not None
@@ -94,8 +99,11 @@ def test_every_api_core_http_class_is_covered() -> None:
     http_classes = {
         cls
         for cls in vars(gexc).values()
-        if isinstance(cls, type) and issubclass(cls, gexc.GoogleAPICallError) and cls.__module__ == gexc.__name__
-        and cls not in (gexc.GoogleAPICallError, gexc.ClientError, gexc.ServerError, gexc.Redirection)
+        if isinstance(cls, type)
+        and issubclass(cls, gexc.GoogleAPICallError)
+        and cls.__module__ == gexc.__name__
+        and cls
+        not in (gexc.GoogleAPICallError, gexc.ClientError, gexc.ServerError, gexc.Redirection)
         and not issubclass(cls, gexc.Redirection)
     }
     assert http_classes - covered == set()
@@ -109,12 +117,17 @@ def test_transient_errors_are_retryable() -> None:
 
 def test_not_found_takes_the_resource_kind() -> None:
     assert type(translate(gexc.NotFound("x"), FunctionNotFoundError)) is FunctionNotFoundError
-    assert storage_not_found(gexc.NotFound("The specified bucket does not exist.")) is BucketNotFoundError
+    assert (
+        storage_not_found(gexc.NotFound("The specified bucket does not exist."))
+        is BucketNotFoundError
+    )
     assert storage_not_found(gexc.NotFound("No such object: b/k")) is ObjectNotFoundError
 
 
 def test_conflict_on_create_means_already_exists() -> None:
-    assert type(translate(gexc.Conflict("taken"), conflict=AlreadyExistsError)) is AlreadyExistsError
+    assert (
+        type(translate(gexc.Conflict("taken"), conflict=AlreadyExistsError)) is AlreadyExistsError
+    )
 
 
 def test_resumable_media_errors_are_mapped() -> None:
@@ -122,7 +135,7 @@ def test_resumable_media_errors_are_mapped() -> None:
 
     class Response:
         status_code = 503
-        headers: dict[str, str] = {}
+        headers: ClassVar[dict[str, str]] = {}
 
     err = translate(common.InvalidResponse(Response(), "bad"))
     assert type(err) is ProviderUnavailableError

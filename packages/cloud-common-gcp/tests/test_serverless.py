@@ -34,7 +34,13 @@ def code(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize(
     ("portable", "native"),
-    [("python3.12", "python312"), ("python3.9", "python39"), ("nodejs20.x", "nodejs20"), ("go1.22", "go122"), ("java21", "java21")],
+    [
+        ("python3.12", "python312"),
+        ("python3.9", "python39"),
+        ("nodejs20.x", "nodejs20"),
+        ("go1.22", "go122"),
+        ("java21", "java21"),
+    ],
 )
 def test_runtime_ids_are_translated(portable: str, native: str) -> None:
     assert native_runtime(portable) == native
@@ -46,13 +52,21 @@ def test_a_bad_runtime_is_refused() -> None:
         native_runtime("python 3")
 
 
-def test_create_uploads_a_zip_and_waits(functions: CloudFunctionsServerlessClient, fake: GcpFake, code: str) -> None:
+def test_create_uploads_a_zip_and_waits(
+    functions: CloudFunctionsServerlessClient, fake: GcpFake, code: str
+) -> None:
     fake.op_polls = 2
-    got = functions.create_function("echo", "python3.12", "contract_handler.handler", code, memory=512, tags={"team": "a"})
+    got = functions.create_function(
+        "echo", "python3.12", "contract_handler.handler", code, memory=512, tags={"team": "a"}
+    )
     assert got["id"] == f"{PARENT}/functions/echo"
     assert got["status"] == "active"
     meta = got["metadata"]
-    assert (meta["runtime"], meta["native_runtime"], meta["handler"]) == ("python3.12", "python312", "contract_handler.handler")
+    assert (meta["runtime"], meta["native_runtime"], meta["handler"]) == (
+        "python3.12",
+        "python312",
+        "contract_handler.handler",
+    )
     assert meta["url"].endswith("/run/us-central1/echo")
     stored = fake.function(f"{PARENT}/functions/echo")
     assert stored is not None
@@ -66,7 +80,9 @@ def test_create_uploads_a_zip_and_waits(functions: CloudFunctionsServerlessClien
         functions.create_function("echo", "python3.12", "contract_handler.handler", code)
 
 
-def test_the_bundle_holds_the_code_and_the_adapter(fake: GcpFake, functions: CloudFunctionsServerlessClient, code: str) -> None:
+def test_the_bundle_holds_the_code_and_the_adapter(
+    fake: GcpFake, functions: CloudFunctionsServerlessClient, code: str
+) -> None:
     from cloud_common.gcp._serverless import _bundle
 
     data, entry = _bundle(code, "contract_handler.handler", "python312")
@@ -78,7 +94,9 @@ def test_the_bundle_holds_the_code_and_the_adapter(fake: GcpFake, functions: Clo
 def test_invoke_posts_json_with_an_id_token(functions: Any, fake: GcpFake, code: str) -> None:
     functions.create_function("echo", "python3.12", "contract_handler.handler", code)
     assert functions.invoke_function("echo", {"a": [1, 2]}) == {"a": [1, 2]}
-    run = [h for (m, p), h in zip(fake.requests, fake.headers) if p.startswith("/run/")]
+    run = [
+        h for (m, p), h in zip(fake.requests, fake.headers, strict=True) if p.startswith("/run/")
+    ]
     assert run[-1]["Authorization"] == "Bearer test-id-token-for-echo"
     assert functions.audiences[-1].endswith("/run/us-central1/echo")
 
@@ -99,7 +117,9 @@ def test_a_failing_function_raises_with_status_and_body(functions: Any, code: st
 
 
 def test_native_entry_points_are_deployed_as_they_are(functions: Any, tmp_path: Path) -> None:
-    (tmp_path / "main.py").write_text("def hello(request):\n    return {'got': request.get_json()}\n")
+    (tmp_path / "main.py").write_text(
+        "def hello(request):\n    return {'got': request.get_json()}\n"
+    )
     got = functions.create_function("native", "python3.12", "hello", str(tmp_path))
     assert got["metadata"]["entry_point"] == "hello"
     assert functions.invoke_function("native", {"x": 1}) == {"got": {"x": 1}}

@@ -31,7 +31,9 @@ from .conftest import make_creds
 def _requests(client: GCSStorageClient) -> list[str]:
     """Record the URLs the SDK's HTTP session sends (an observer, not a mock)."""
     seen: list[str] = []
-    client.native._http.hooks["response"].append(lambda r, *a, **k: seen.append(f"{r.request.method} {r.request.url}"))
+    client.native._http.hooks["response"].append(
+        lambda r, *a, **k: seen.append(f"{r.request.method} {r.request.url}")
+    )
     return seen
 
 
@@ -42,18 +44,24 @@ def test_create_bucket_twice_is_true_and_listed(storage: GCSStorageClient) -> No
     assert name in storage.list_buckets()
 
 
-def test_upload_download_keeps_bytes_type_and_metadata(storage: GCSStorageClient, bucket: str) -> None:
-    url = storage.upload_file(bucket, "dir/ünï ✓.txt", b"hello", "text/plain", metadata={"team": "a"})
+def test_upload_download_keeps_bytes_type_and_metadata(
+    storage: GCSStorageClient, bucket: str
+) -> None:
+    url = storage.upload_file(
+        bucket, "dir/ünï ✓.txt", b"hello", "text/plain", metadata={"team": "a"}
+    )
     assert url == f"gs://{bucket}/dir/ünï ✓.txt"
     assert parse_object_url(url).key == "dir/ünï ✓.txt"
     assert storage.download_file(bucket, "dir/ünï ✓.txt") == b"hello"
     info = storage.stat_object(bucket, "dir/ünï ✓.txt")
     assert (info.size, info.content_type, info.metadata) == (5, "text/plain", {"team": "a"})
-    assert info.etag == hashlib.md5(b"hello").hexdigest()  # noqa: S324
+    assert info.etag == hashlib.md5(b"hello").hexdigest()
     assert info.last_modified is not None and info.last_modified.tzinfo is not None
 
 
-def test_missing_object_and_bucket(storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_object_and_bucket(
+    storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(ObjectNotFoundError):
         storage.download_file(bucket, "nope")
     with pytest.raises(BucketNotFoundError):
@@ -75,7 +83,9 @@ def test_delete_file_then_gone(storage: GCSStorageClient, bucket: str) -> None:
     assert storage.object_exists(bucket, "k") is False
 
 
-def test_delete_bucket_semantics(storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_delete_bucket_semantics(
+    storage: GCSStorageClient, bucket: str, caplog: pytest.LogCaptureFixture
+) -> None:
     storage.upload_file(bucket, "k", b"x")
     caplog.set_level(logging.WARNING)
     assert storage.delete_bucket(bucket) is False
@@ -86,7 +96,9 @@ def test_delete_bucket_semantics(storage: GCSStorageClient, bucket: str, caplog:
     assert bucket not in storage.list_buckets()
 
 
-def test_list_objects_paginates_lazily(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+def test_list_objects_paginates_lazily(
+    storage: GCSStorageClient, bucket: str, emulator: GcsEmulator
+) -> None:
     keys = [f"p/{i:02d}" for i in range(7)]
     for key in keys:
         storage.upload_file(bucket, key, key.encode())
@@ -103,7 +115,9 @@ def test_list_objects_paginates_lazily(storage: GCSStorageClient, bucket: str, e
     assert all("maxResults=3" in u for u in listings)
 
 
-def test_list_objects_with_delimiter_rolls_up_prefixes(storage: GCSStorageClient, bucket: str) -> None:
+def test_list_objects_with_delimiter_rolls_up_prefixes(
+    storage: GCSStorageClient, bucket: str
+) -> None:
     for key in ("a.txt", "dir/x", "dir/y", "dir/sub/z", "zz"):
         storage.upload_file(bucket, key, b"1")
     top = [(o.key, o.is_prefix) for o in storage.list_objects(bucket, delimiter="/")]
@@ -132,11 +146,20 @@ def test_streams_are_resumable_chunked_and_ranged(creds: Any, bucket: str, tmp_p
     seen = _requests(client)
     src = tmp_path / "src.bin"
     src.write_bytes(data)
-    assert client.upload_stream(bucket, "big", str(src), content_type="application/x-test", metadata={"m": "1"}) == f"gs://{bucket}/big"
+    assert (
+        client.upload_stream(
+            bucket, "big", str(src), content_type="application/x-test", metadata={"m": "1"}
+        )
+        == f"gs://{bucket}/big"
+    )
     assert any("uploadType=resumable" in u for u in seen)
     assert len([u for u in seen if u.startswith("PUT ")]) >= 12, "one request per 256 KiB chunk"
     info = client.stat_object(bucket, "big")
-    assert (info.size, info.content_type, info.metadata) == (len(data), "application/x-test", {"m": "1"})
+    assert (info.size, info.content_type, info.metadata) == (
+        len(data),
+        "application/x-test",
+        {"m": "1"},
+    )
     dest = tmp_path / "out.bin"
     assert client.download_stream(bucket, "big", str(dest)) == len(data)
     assert dest.read_bytes() == data
@@ -151,14 +174,18 @@ def test_streams_are_resumable_chunked_and_ranged(creds: Any, bucket: str, tmp_p
     client.close()
 
 
-def test_a_failed_download_leaves_no_file(storage: GCSStorageClient, bucket: str, tmp_path: Any) -> None:
+def test_a_failed_download_leaves_no_file(
+    storage: GCSStorageClient, bucket: str, tmp_path: Any
+) -> None:
     dest = tmp_path / "never.bin"
     with pytest.raises(ObjectNotFoundError):
         storage.download_stream(bucket, "missing", str(dest))
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_range_past_the_end_is_a_validation_error(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+def test_a_range_past_the_end_is_a_validation_error(
+    storage: GCSStorageClient, bucket: str, emulator: GcsEmulator
+) -> None:
     if not emulator.paginates:
         pytest.skip("gcp-storage-emulator ignores unsatisfiable ranges")
     storage.upload_file(bucket, "k", b"12345")
@@ -169,7 +196,9 @@ def test_a_range_past_the_end_is_a_validation_error(storage: GCSStorageClient, b
 # -- signed URLs ---------------------------------------------------------------------------
 
 
-def _fetch(url: str, method: str = "GET", data: bytes | None = None, content_type: str | None = None) -> tuple[int, bytes]:
+def _fetch(
+    url: str, method: str = "GET", data: bytes | None = None, content_type: str | None = None
+) -> tuple[int, bytes]:
     headers = {"Content-Type": content_type} if content_type else {}
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
@@ -179,18 +208,24 @@ def _fetch(url: str, method: str = "GET", data: bytes | None = None, content_typ
         return exc.code, exc.read()
 
 
-def test_signed_get_and_put_work_against_the_emulator(storage: GCSStorageClient, bucket: str) -> None:
+def test_signed_get_and_put_work_against_the_emulator(
+    storage: GCSStorageClient, bucket: str
+) -> None:
     storage.upload_file(bucket, "dir/a b.txt", b"signed!", "text/plain")
     status, body = _fetch(storage.generate_presigned_url(bucket, "dir/a b.txt", 300))
     assert (status, body) == (200, b"signed!")
-    url = storage.generate_presigned_url(bucket, "up.txt", 300, method="PUT", content_type="text/plain")
+    url = storage.generate_presigned_url(
+        bucket, "up.txt", 300, method="PUT", content_type="text/plain"
+    )
     status, _ = _fetch(url, "PUT", b"uploaded", "text/plain")
     assert status == 200
     assert storage.download_file(bucket, "up.txt") == b"uploaded"
     assert storage.stat_object(bucket, "up.txt").content_type == "text/plain"
 
 
-def _verify_v4(url: str, public_key: Any, method: str, extra_headers: dict[str, str] | None = None) -> dict[str, str]:
+def _verify_v4(
+    url: str, public_key: Any, method: str, extra_headers: dict[str, str] | None = None
+) -> dict[str, str]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -198,21 +233,38 @@ def _verify_v4(url: str, public_key: Any, method: str, extra_headers: dict[str, 
     query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
     signature = bytes.fromhex(query.pop("X-Goog-Signature"))
     canonical_query = "&".join(
-        f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+        f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
+        for k, v in sorted(query.items())
     )
     headers = {"host": parts.netloc, **{k.lower(): v for k, v in (extra_headers or {}).items()}}
     signed = query["X-Goog-SignedHeaders"].split(";")
     assert sorted(headers) == signed
     canonical = "\n".join(
-        [method, parts.path, canonical_query, "".join(f"{h}:{headers[h]}\n" for h in signed), ";".join(signed), "UNSIGNED-PAYLOAD"]
+        [
+            method,
+            parts.path,
+            canonical_query,
+            "".join(f"{h}:{headers[h]}\n" for h in signed),
+            ";".join(signed),
+            "UNSIGNED-PAYLOAD",
+        ]
     )
     scope = query["X-Goog-Credential"].split("/", 1)[1]
-    to_sign = "\n".join(["GOOG4-RSA-SHA256", query["X-Goog-Date"], scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    to_sign = "\n".join(
+        [
+            "GOOG4-RSA-SHA256",
+            query["X-Goog-Date"],
+            scope,
+            hashlib.sha256(canonical.encode()).hexdigest(),
+        ]
+    )
     public_key.verify(signature, to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
     return query
 
 
-def test_signed_urls_are_v4_signatures_by_the_service_account(storage: GCSStorageClient, sa_info: dict[str, Any]) -> None:
+def test_signed_urls_are_v4_signatures_by_the_service_account(
+    storage: GCSStorageClient, sa_info: dict[str, Any]
+) -> None:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -222,9 +274,13 @@ def test_signed_urls_are_v4_signatures_by_the_service_account(storage: GCSStorag
     assert query["X-Goog-Algorithm"] == "GOOG4-RSA-SHA256"
     assert query["X-Goog-Expires"] == "900"
     assert query["X-Goog-Credential"].startswith(sa_info["client_email"] + "/")
-    signed_at = datetime.datetime.strptime(query["X-Goog-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    signed_at = datetime.datetime.strptime(query["X-Goog-Date"], "%Y%m%dT%H%M%SZ").replace(
+        tzinfo=datetime.timezone.utc
+    )
     assert abs((datetime.datetime.now(datetime.timezone.utc) - signed_at).total_seconds()) < 300
-    put = storage.generate_presigned_url("sig-bucket", "k", 60, method="PUT", content_type="text/plain")
+    put = storage.generate_presigned_url(
+        "sig-bucket", "k", 60, method="PUT", content_type="text/plain"
+    )
     _verify_v4(put, public, "PUT", {"content-type": "text/plain"})
     with pytest.raises(InvalidSignature):
         _verify_v4(put, public, "GET", {"content-type": "text/plain"})
@@ -244,7 +300,10 @@ def test_no_signer_gives_an_error_naming_the_needed_credentials(emulator: GcsEmu
     anonymous = GCSStorageClient(make_creds(endpoint=emulator.url))
     with pytest.raises(AuthenticationError, match="service-account key"):
         anonymous.generate_presigned_url("b-b", "k")
-    user = GCSStorageClient(make_creds(endpoint=emulator.url), google_credentials=UserCredentials(token="user-token-123"))
+    user = GCSStorageClient(
+        make_creds(endpoint=emulator.url),
+        google_credentials=UserCredentials(token="user-token-123"),
+    )
     with pytest.raises(AuthenticationError, match="signBlob"):
         user.generate_presigned_url("b-b", "k")
 
@@ -252,16 +311,26 @@ def test_no_signer_gives_an_error_naming_the_needed_credentials(emulator: GcsEmu
 # -- interop with the raw SDK --------------------------------------------------------------
 
 
-def test_interop_with_raw_google_cloud_storage(storage: GCSStorageClient, bucket: str, emulator: GcsEmulator) -> None:
+def test_interop_with_raw_google_cloud_storage(
+    storage: GCSStorageClient, bucket: str, emulator: GcsEmulator
+) -> None:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage as gcs
 
-    raw = gcs.Client(project="cc-test", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.url})
+    raw = gcs.Client(
+        project="cc-test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": emulator.url},
+    )
     raw.bucket(bucket).blob("raw.txt").upload_from_string(b"from raw", content_type="text/x-raw")
     assert storage.download_file(bucket, "raw.txt") == b"from raw"
     assert storage.stat_object(bucket, "raw.txt").content_type == "text/x-raw"
     storage.upload_file(bucket, "ours.txt", b"from ours", "text/x-ours", metadata={"a": "b"})
     blob = raw.bucket(bucket).get_blob("ours.txt")
     assert blob is not None
-    assert (blob.download_as_bytes(), blob.content_type, blob.metadata) == (b"from ours", "text/x-ours", {"a": "b"})
+    assert (blob.download_as_bytes(), blob.content_type, blob.metadata) == (
+        b"from ours",
+        "text/x-ours",
+        {"a": "b"},
+    )
     assert base64.b64decode(blob.md5_hash).hex() == storage.stat_object(bucket, "ours.txt").etag

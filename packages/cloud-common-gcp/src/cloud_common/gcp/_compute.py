@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 import time
@@ -23,7 +24,7 @@ from cloud_common.core import (
     InstanceNotFoundError,
     InstanceState,
     ResourceType,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.gcp._config import GcpSettings, make_retry, resolve_settings
@@ -99,7 +100,9 @@ class GCEComputeClient(ComputeClient):
 
     def __repr__(self) -> str:
         s = self._settings
-        return f"GCEComputeClient(project={s.project_id!r}, zone={s.zone!r}, endpoint={s.endpoint!r})"
+        return (
+            f"GCEComputeClient(project={s.project_id!r}, zone={s.zone!r}, endpoint={s.endpoint!r})"
+        )
 
     @property
     def native(self) -> compute_v1.InstancesClient:
@@ -109,7 +112,7 @@ class GCEComputeClient(ComputeClient):
     def close(self) -> None:
         """Close the HTTP sessions. Safe to call twice."""
         for client in (self._instances, self._operations):
-            client.transport.close()
+            client.transport.close()  # type: ignore[no-untyped-call]
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -183,13 +186,13 @@ class GCEComputeClient(ComputeClient):
                     operation=operation,
                     resource=resource,
                 )
-            current = op
             op = self._call(
                 operation,
-                lambda: self._operations.wait(
+                functools.partial(
+                    self._operations.wait,
                     project=self._settings.project_id,
                     zone=zone,
-                    operation=current.name,
+                    operation=op.name,
                     retry=make_retry(self._settings.retry_policy, operation=operation),
                     timeout=min(remaining, max(self._timeout, 1.0)),
                 ),
@@ -198,11 +201,15 @@ class GCEComputeClient(ComputeClient):
         if op.error and op.error.errors:
             detail = "; ".join(f"{e.code}: {e.message}" for e in op.error.errors)
             status = op.http_error_status_code or 400
-            exc = gexc.from_http_status(status, f"{op.http_error_message or 'failed'} {detail}")
+            exc = gexc.from_http_status(  # type: ignore[no-untyped-call]
+                status, f"{op.http_error_message or 'failed'} {detail}"
+            )
             err = self._policy.error(exc, operation, resource)
             raise err from exc
 
-    def _resource(self, inst: compute_v1.Instance, zone: str, image: str | None = None) -> dict[str, Any]:
+    def _resource(
+        self, inst: compute_v1.Instance, zone: str, image: str | None = None
+    ) -> dict[str, Any]:
         native = inst.status or ""
         nics = list(inst.network_interfaces)
         private_ip = nics[0].network_i_p if nics else None
@@ -211,7 +218,9 @@ class GCEComputeClient(ComputeClient):
             public_ip = nics[0].access_configs[0].nat_i_p or None
         created = None
         if inst.creation_timestamp:
-            created = datetime.datetime.fromisoformat(inst.creation_timestamp.replace("Z", "+00:00"))
+            created = datetime.datetime.fromisoformat(
+                inst.creation_timestamp.replace("Z", "+00:00")
+            )
         metadata: dict[str, Any] = {
             "native_state": native,
             "zone": zone,
@@ -245,7 +254,7 @@ class GCEComputeClient(ComputeClient):
         )
 
         def run() -> list[dict[str, Any]]:
-            out = []
+            out: list[dict[str, Any]] = []
             pager = self._instances.aggregated_list(request=request, **self._kw("list_instances"))
             for scope, scoped in pager:
                 zone = scope.rsplit("/", 1)[-1]
@@ -335,7 +344,7 @@ class GCEComputeClient(ComputeClient):
             return self._policy.soft_fail(operation, where, False, f"refused: {exc.message}")
         return True
 
-    def create_instance(self, name: str, instance_type: str,  # type: ignore[override]
+    def create_instance(self, name: str, instance_type: str,
                         image_id: str, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
         """Create a VM and wait until the insert operation is done.
 
@@ -378,7 +387,9 @@ class GCEComputeClient(ComputeClient):
         self, name: str, zone: str, instance_type: str, image_id: str, kwargs: dict[str, Any]
     ) -> compute_v1.Instance:
         project = self._settings.project_id
-        machine = instance_type if "/" in instance_type else f"zones/{zone}/machineTypes/{instance_type}"
+        machine = (
+            instance_type if "/" in instance_type else f"zones/{zone}/machineTypes/{instance_type}"
+        )
         image = _image_path(image_id, project)
         disk = compute_v1.AttachedDisk(
             boot=True,
@@ -452,9 +463,7 @@ class GCEComputeClient(ComputeClient):
         the instance has vanished (deleted GCE instances leave no record)."""
         wanted = InstanceState(state)
         try:
-            return super().wait_for_state(
-                instance_id, wanted, timeout, poll_interval=poll_interval
-            )
+            return super().wait_for_state(instance_id, wanted, timeout, poll_interval=poll_interval)
         except InstanceNotFoundError:
             if wanted is not InstanceState.TERMINATED:
                 raise

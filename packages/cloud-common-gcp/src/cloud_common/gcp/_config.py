@@ -86,7 +86,7 @@ class GcpSettings:
         if self.google_credentials is not None:
             return self.google_credentials
         if self.anonymous:
-            return AnonymousCredentials()
+            return AnonymousCredentials()  # type: ignore[no-untyped-call]
         return self.signing_credentials()
 
     def signing_credentials(self) -> Any:
@@ -101,7 +101,7 @@ class GcpSettings:
             from google.oauth2 import service_account  # noqa: PLC0415
 
             try:
-                return service_account.Credentials.from_service_account_info(
+                return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                     dict(self.service_account_info), scopes=[CLOUD_PLATFORM_SCOPE]
                 )
             except (ValueError, KeyError) as exc:
@@ -147,9 +147,7 @@ def load_service_account_info(credentials: CloudCredentials) -> dict[str, Any] |
             with open(path, encoding="utf-8") as handle:
                 raw = handle.read()
         except OSError as exc:
-            raise ValidationError(
-                f"cannot read {source}: {exc.strerror}", provider="gcp"
-            ) from None
+            raise ValidationError(f"cannot read {source}: {exc.strerror}", provider="gcp") from None
     try:
         info = json.loads(raw)
     except ValueError:
@@ -216,7 +214,9 @@ def resolve_settings(
         )
     policy = options.pop("retry_policy", None) or RetryPolicy()
     if not isinstance(policy, RetryPolicy):
-        raise ValidationError("retry_policy must be a cloud_common.core.RetryPolicy", provider="gcp")
+        raise ValidationError(
+            "retry_policy must be a cloud_common.core.RetryPolicy", provider="gcp"
+        )
     timeouts = options.pop("timeouts", None) or Timeouts()
     if not isinstance(timeouts, Timeouts):
         raise ValidationError("timeouts must be a cloud_common.core.Timeouts", provider="gcp")

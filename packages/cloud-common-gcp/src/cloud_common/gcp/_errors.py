@@ -18,7 +18,7 @@ from cloud_common.core import (
     PermissionDeniedError,
     ProviderUnavailableError,
     RateLimitedError,
-    TimeoutError,
+    TimeoutError,  # noqa: A004
     TransientError,
     ValidationError,
 )
@@ -47,7 +47,7 @@ def _reasons(exc: BaseException) -> str:
 def _by_status(
     status: int, message: str, not_found: type[NotFoundError], conflict: type[CloudError]
 ) -> CloudError | None:
-    if status == 400 or status == 416:
+    if status in (400, 416):
         return ValidationError(message)
     if status == 401:
         return AuthenticationError(message)
@@ -147,7 +147,9 @@ def translate(
         return AuthenticationError(message)
     if isinstance(exc, requests.exceptions.Timeout):
         return TimeoutError(message)
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+    if isinstance(
+        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    ):
         return ProviderUnavailableError(message)
     if isinstance(exc, (concurrent.futures.TimeoutError,)):
         return TimeoutError(f"the operation did not finish in time: {message}")

@@ -102,12 +102,12 @@ def _default_token_provider(settings: GcpSettings) -> Callable[[str], Optional[s
 
         request = google.auth.transport.requests.Request()
         if settings.service_account_info is None:
-            token: str = id_token.fetch_id_token(request, audience)
+            token: str = id_token.fetch_id_token(request, audience)  # type: ignore[no-untyped-call]
             return token
         with lock:
             creds = cache.get(audience)
             if creds is None:
-                creds = service_account.IDTokenCredentials.from_service_account_info(
+                creds = service_account.IDTokenCredentials.from_service_account_info(  # type: ignore[no-untyped-call]
                     dict(settings.service_account_info), target_audience=audience
                 )
                 cache[audience] = creds
@@ -181,7 +181,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
 
     def close(self) -> None:
         """Close the HTTP sessions. Safe to call twice."""
-        self._client.transport.close()
+        self._client.transport.close()  # type: ignore[no-untyped-call]
         self._session.close()
 
     # -- plumbing ---------------------------------------------------------------------
@@ -274,7 +274,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
         )
         return self._resource(fn)
 
-    def create_function(self, name: str, runtime: str, handler: str,  # type: ignore[override]
+    def create_function(self, name: str, runtime: str, handler: str,
                         code_path: str, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
         """Zip ``code_path``, upload it, create the function and wait until it is active.
 
@@ -318,9 +318,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
         full = f"{parent}/functions/{name}"
         upload = self._call(
             op,
-            lambda: self._client.generate_upload_url(
-                request={"parent": parent}, **self._kw(op)
-            ),
+            lambda: self._client.generate_upload_url(request={"parent": parent}, **self._kw(op)),
             full,
         )
         self._call(op, lambda: self._put_zip(upload.upload_url, bundle), full)
@@ -341,7 +339,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
             operation = self._client.create_function(
                 parent=parent, function=function, function_id=name, **self._kw(op)
             )
-            result: functions_v2.Function = operation.result(
+            result: functions_v2.Function = operation.result(  # type: ignore[no-untyped-call]
                 timeout=self._settings.retry_policy.deadline
             )
             return result
@@ -361,7 +359,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
             if response.status_code >= 300:
                 from google.api_core import exceptions as gexc  # noqa: PLC0415
 
-                raise gexc.from_http_status(
+                raise gexc.from_http_status(  # type: ignore[no-untyped-call]
                     response.status_code, f"source upload failed: {response.text[:500]}"
                 )
 
@@ -374,7 +372,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
 
         def run() -> None:
             operation = self._client.delete_function(name=name, **self._kw(op))
-            operation.result(timeout=self._settings.retry_policy.deadline)
+            operation.result(timeout=self._settings.retry_policy.deadline)  # type: ignore[no-untyped-call]
 
         self._uris.pop(name, None)
         try:
@@ -399,7 +397,9 @@ class CloudFunctionsServerlessClient(ServerlessClient):
         try:
             body = json.dumps(payload).encode()
         except (TypeError, ValueError) as exc:
-            raise ValidationError(f"payload is not JSON-serialisable: {exc}", operation=op) from None
+            raise ValidationError(
+                f"payload is not JSON-serialisable: {exc}", operation=op
+            ) from None
         uri = self._uris.get(name)
         if uri is None:
             fn = self._call(op, lambda: self._client.get_function(name=name, **self._kw(op)), name)
@@ -463,7 +463,7 @@ class CloudFunctionsServerlessClient(ServerlessClient):
         if status >= 400:
             if status == 404:
                 self._uris.pop(name, None)
-            where = {"provider": "gcp", "operation": op, "resource": name}
+            where: dict[str, Any] = {"provider": "gcp", "operation": op, "resource": name}
             snippet = text[:500]
             if status == 401:
                 raise AuthenticationError(f"invocation refused (HTTP 401): {snippet}", **where)
@@ -530,6 +530,8 @@ def _bundle(code_path: str, handler: str, runtime: str) -> tuple[bytes, str]:
                     "main.py, or pass a bare entry-point name for a native HTTP function",
                     operation="create_function",
                 )
-            shim = _SHIM.format(handler=handler, module=module, function=function, entry=ENTRY_POINT)
+            shim = _SHIM.format(
+                handler=handler, module=module, function=function, entry=ENTRY_POINT
+            )
             bundle.writestr("main.py", shim)
     return buffer.getvalue(), (ENTRY_POINT if portable else handler)

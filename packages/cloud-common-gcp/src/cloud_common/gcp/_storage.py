@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, Optional, TypeVar
 
-from google.cloud import storage
+import google.cloud.storage as gcs
 from google.cloud.storage.blob import Blob
 
 from cloud_common.core import (
@@ -84,7 +84,7 @@ class GCSStorageClient(StorageClient):
         settings = self._settings
         self._policies: dict[tuple[type[NotFoundError] | None, type[CloudError]], ErrorPolicy] = {}
         client_options = {"api_endpoint": settings.endpoint} if settings.endpoint else None
-        self._client = storage.Client(
+        self._client = gcs.Client(
             project=settings.project_id,
             credentials=settings.load_credentials(),
             client_options=client_options,
@@ -106,9 +106,7 @@ class GCSStorageClient(StorageClient):
             def _translate(exc: BaseException) -> CloudError | None:
                 return translate(exc, not_found or storage_not_found(exc), conflict)
 
-            policy = ErrorPolicy(
-                "gcp", _translate, logger=logger, secrets=self._settings.secrets
-            )
+            policy = ErrorPolicy("gcp", _translate, logger=logger, secrets=self._settings.secrets)
             self._policies[(not_found, conflict)] = policy
         return policy
 
@@ -137,7 +135,7 @@ class GCSStorageClient(StorageClient):
         )
 
     @property
-    def native(self) -> storage.Client:
+    def native(self) -> gcs.Client:
         """The ``google.cloud.storage.Client`` this client drives."""
         return self._client
 
@@ -335,17 +333,17 @@ class GCSStorageClient(StorageClient):
             "Default Credentials of a service account allowed to call IAM signBlob "
             "(roles/iam.serviceAccountTokenCreator)"
         )
-        if settings.anonymous and settings.google_credentials is None:
-            if settings.service_account_info is None:
-                raise AuthenticationError(f"anonymous (emulator) credentials cannot sign: {needs}")
+        if (
+            settings.anonymous
+            and settings.google_credentials is None
+            and settings.service_account_info is None
+        ):
+            raise AuthenticationError(f"anonymous (emulator) credentials cannot sign: {needs}")
         creds = settings.signing_credentials()
-        if hasattr(creds, "sign_bytes") and hasattr(creds, "signer_email"):
-            from google.auth.credentials import Signing  # noqa: PLC0415
+        from google.oauth2 import service_account  # noqa: PLC0415
 
-            if isinstance(creds, Signing) and type(creds).__module__.startswith(
-                "google.oauth2.service_account"
-            ):
-                return {"credentials": creds}
+        if isinstance(creds, service_account.Credentials):
+            return {"credentials": creds}
         email = getattr(creds, "service_account_email", None) or getattr(
             creds, "signer_email", None
         )
@@ -577,7 +575,7 @@ class _CountingWriter:
         self._inner.flush()
 
 
-class _suppress_os_error:  # noqa: N801 - used like contextlib.suppress
+class _suppress_os_error:
     def __enter__(self) -> None:
         return None
 

@@ -9,6 +9,7 @@ operations, and a function URL that really runs the uploaded Python handler. One
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import itertools
@@ -164,7 +165,15 @@ class GcpFake:
         ``status`` (a Google JSON error unless ``body`` is given), or reset the connection."""
         with self._lock:
             self.faults.append(
-                Fault(method.upper(), re.compile(path_regex), status, body, reset, times, headers or {})
+                Fault(
+                    method.upper(),
+                    re.compile(path_regex),
+                    status,
+                    body,
+                    reset,
+                    times,
+                    headers or {},
+                )
             )
 
     def set_instance_status(self, zone: str, name: str, status: str) -> None:
@@ -172,10 +181,14 @@ class GcpFake:
         with self._lock:
             self._instances[(zone, name)]["status"] = status
 
-    def add_instance(self, zone: str, name: str, status: str = "RUNNING", **labels: str) -> dict[str, Any]:
+    def add_instance(
+        self, zone: str, name: str, status: str = "RUNNING", **labels: str
+    ) -> dict[str, Any]:
         """Create an instance directly (no operation)."""
         with self._lock:
-            inst = self._new_instance(zone, name, {"machineType": f"zones/{zone}/machineTypes/e2-micro", "labels": labels})
+            inst = self._new_instance(
+                zone, name, {"machineType": f"zones/{zone}/machineTypes/e2-micro", "labels": labels}
+            )
             inst["status"] = status
             self._instances[(zone, name)] = inst
             return inst
@@ -184,7 +197,9 @@ class GcpFake:
         """Create a function directly (no code: invoking it answers 500)."""
         with self._lock:
             full = f"projects/{self.project}/locations/{location}/functions/{name}"
-            fn = self._new_function(full, {"buildConfig": {"runtime": "python312", "entryPoint": "main"}})
+            fn = self._new_function(
+                full, {"buildConfig": {"runtime": "python312", "entryPoint": "main"}}
+            )
             fn["state"] = state
             self._functions[full] = fn
             return fn
@@ -217,7 +232,9 @@ class GcpFake:
             if body is None:
                 body = _error(fault.status, f"injected fault {fault.status}", "backendError")[1]
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-            return Response(data, status=fault.status, content_type="application/json", headers=fault.headers)
+            return Response(
+                data, status=fault.status, content_type="application/json", headers=fault.headers
+            )
         try:
             if path.startswith("/compute/v1/"):
                 status, payload = self._compute(method, path[len("/compute/v1/") :], request)
@@ -265,12 +282,16 @@ class GcpFake:
             if result and "error" in result:
                 op.doc["error"] = result["error"]
             else:
-                op.doc["response"] = result or {"@type": "type.googleapis.com/google.protobuf.Empty"}
+                op.doc["response"] = result or {
+                    "@type": "type.googleapis.com/google.protobuf.Empty"
+                }
 
     def _poll(self, name: str) -> dict[str, Any]:
         op = self._ops.get(name)
         if op is None:
-            raise _HttpError(*_error(404, f"The resource 'operations/{name}' was not found", "notFound"))
+            raise _HttpError(
+                *_error(404, f"The resource 'operations/{name}' was not found", "notFound")
+            )
         if not op.done:
             op.polls_left -= 1
             if op.polls_left <= 0:
@@ -332,7 +353,9 @@ class GcpFake:
         return {
             "kind": "compute#instance",
             "id": numeric,
-            "creationTimestamp": datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds"),
+            "creationTimestamp": datetime.now(timezone.utc)
+            .astimezone()
+            .isoformat(timespec="milliseconds"),
             "name": name,
             "machineType": machine,
             "status": "PROVISIONING",
@@ -344,7 +367,12 @@ class GcpFake:
                     "networkIP": f"10.128.0.{n}",
                     "name": "nic0",
                     "accessConfigs": [
-                        {"kind": "compute#accessConfig", "type": "ONE_TO_ONE_NAT", "name": "External NAT", "natIP": f"34.66.0.{n}"}
+                        {
+                            "kind": "compute#accessConfig",
+                            "type": "ONE_TO_ONE_NAT",
+                            "name": "External NAT",
+                            "natIP": f"34.66.0.{n}",
+                        }
                     ],
                 }
             ],
@@ -360,7 +388,15 @@ class GcpFake:
                     "autoDelete": True,
                 }
             ],
-            "metadata": {"kind": "compute#metadata", "fingerprint": "abc=", **({"items": body["metadata"]["items"]} if body.get("metadata", {}).get("items") else {})},
+            "metadata": {
+                "kind": "compute#metadata",
+                "fingerprint": "abc=",
+                **(
+                    {"items": body["metadata"]["items"]}
+                    if body.get("metadata", {}).get("items")
+                    else {}
+                ),
+            },
             "labels": dict(body.get("labels") or {}),
             "selfLink": link,
             "cpuPlatform": "Unknown CPU Platform",
@@ -387,16 +423,24 @@ class GcpFake:
     def _insert(self, project: str, zone: str, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("name", "")
         if not re.match(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", name):
-            raise _HttpError(*_error(400, f"Invalid value for field 'resource.name': '{name}'.", "invalid"))
+            raise _HttpError(
+                *_error(400, f"Invalid value for field 'resource.name': '{name}'.", "invalid")
+            )
         if not body.get("machineType"):
-            raise _HttpError(*_error(400, "Invalid value for field 'resource.machineType': ''.", "invalid"))
+            raise _HttpError(
+                *_error(400, "Invalid value for field 'resource.machineType': ''.", "invalid")
+            )
         disks = body.get("disks") or []
         image = (disks[0].get("initializeParams") or {}).get("sourceImage") if disks else None
         if not image:
             raise _HttpError(*_error(400, "Missing source image for the boot disk.", "invalid"))
         if (zone, name) in self._instances:
             raise _HttpError(
-                *_error(409, f"The resource 'projects/{project}/zones/{zone}/instances/{name}' already exists", "alreadyExists")
+                *_error(
+                    409,
+                    f"The resource 'projects/{project}/zones/{zone}/instances/{name}' already exists",
+                    "alreadyExists",
+                )
             )
         if "does-not-exist" in image:
             raise _HttpError(*_error(404, f"The resource '{image}' was not found", "notFound"))
@@ -410,21 +454,35 @@ class GcpFake:
                 return {
                     "httpErrorStatusCode": 403,
                     "httpErrorMessage": "FORBIDDEN",
-                    "error": {"errors": [{"code": "QUOTA_EXCEEDED", "message": "Quota 'CPUS' exceeded. Limit: 8.0 in region."}]},
+                    "error": {
+                        "errors": [
+                            {
+                                "code": "QUOTA_EXCEEDED",
+                                "message": "Quota 'CPUS' exceeded. Limit: 8.0 in region.",
+                            }
+                        ]
+                    },
                 }
             if (zone, name) in self._instances:
                 self._instances[(zone, name)]["status"] = "RUNNING"
             return None
 
         inst["status"] = "PROVISIONING" if self.op_polls else "RUNNING"
-        return self._operation("compute", self._op(project, zone, name, "insert", inst["id"]), finish)
+        return self._operation(
+            "compute", self._op(project, zone, name, "insert", inst["id"]), finish
+        )
 
     def _instance_op(self, project: str, zone: str, name: str, verb: str) -> dict[str, Any]:
         inst = self._get_instance(zone, name)
         status = inst["status"]
         transitions = {
             "start": ({"TERMINATED", "STOPPED"}, "STAGING", "RUNNING", {"RUNNING"}),
-            "stop": ({"RUNNING", "PROVISIONING", "STAGING", "REPAIRING", "SUSPENDED"}, "STOPPING", "TERMINATED", {"TERMINATED", "STOPPED"}),
+            "stop": (
+                {"RUNNING", "PROVISIONING", "STAGING", "REPAIRING", "SUSPENDED"},
+                "STOPPING",
+                "TERMINATED",
+                {"TERMINATED", "STOPPED"},
+            ),
             "resume": ({"SUSPENDED"}, "STAGING", "RUNNING", set()),
             "suspend": ({"RUNNING"}, "SUSPENDING", "SUSPENDED", set()),
             "delete": (None, "STOPPING", None, set()),
@@ -433,14 +491,24 @@ class GcpFake:
             raise _HttpError(*_error(400, f"unknown instance method {verb}", "invalid"))
         allowed, during, final, noop = transitions[verb]
         if status in noop:
-            return self._operation("compute", self._op(project, zone, name, verb, inst["id"]), lambda: None)
+            return self._operation(
+                "compute", self._op(project, zone, name, verb, inst["id"]), lambda: None
+            )
         if allowed is not None and status not in allowed:
             raise _HttpError(
-                *_error(400, f"The resource '{name}' is not ready: instance is {status}", "resourceNotReady")
+                *_error(
+                    400,
+                    f"The resource '{name}' is not ready: instance is {status}",
+                    "resourceNotReady",
+                )
             )
         if verb == "delete" and inst.get("deletionProtection"):
             raise _HttpError(
-                *_error(400, f"Invalid resource usage: 'Resource cannot be deleted if it's protected against deletion.'", "resourceInUseByAnotherResource")
+                *_error(
+                    400,
+                    "Invalid resource usage: 'Resource cannot be deleted if it's protected against deletion.'",
+                    "resourceInUseByAnotherResource",
+                )
             )
         inst["status"] = during
 
@@ -468,7 +536,13 @@ class GcpFake:
         if start == 0:
             items.setdefault(
                 "zones/asia-east1-a",
-                {"warning": {"code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/asia-east1-a' on this page.", "data": [{"key": "scope", "value": "zones/asia-east1-a"}]}},
+                {
+                    "warning": {
+                        "code": "NO_RESULTS_ON_PAGE",
+                        "message": "There are no results for scope 'zones/asia-east1-a' on this page.",
+                        "data": [{"key": "scope", "value": "zones/asia-east1-a"}],
+                    }
+                },
             )
         body: dict[str, Any] = {
             "kind": "compute#instanceAggregatedList",
@@ -494,10 +568,15 @@ class GcpFake:
                 self._uploads[upload_id] = None
                 return 200, {
                     "uploadUrl": f"{self.url}/upload/{upload_id}?GoogleAccessId=fake&Expires=1&Signature=fake",
-                    "storageSource": {"bucket": f"gcf-v2-uploads-123456789-{location}", "object": f"{upload_id}.zip"},
+                    "storageSource": {
+                        "bucket": f"gcf-v2-uploads-123456789-{location}",
+                        "object": f"{upload_id}.zip",
+                    },
                 }
             if tail == "/functions" and method == "POST":
-                return 200, self._create_function(parent, request.args.get("functionId", ""), request.get_json(force=True))
+                return 200, self._create_function(
+                    parent, request.args.get("functionId", ""), request.get_json(force=True)
+                )
             if tail == "/functions" and method == "GET":
                 return 200, self._list_functions(parent, location, request)
             fm = re.match(r"^/functions/([^/:]+)$", tail)
@@ -531,7 +610,7 @@ class GcpFake:
     def _new_function(self, full: str, body: dict[str, Any]) -> dict[str, Any]:
         location = full.split("/")[3]
         short = full.rsplit("/", 1)[-1]
-        fn = json.loads(json.dumps(body))
+        fn: dict[str, Any] = json.loads(json.dumps(body))
         fn.update(
             name=full,
             state="DEPLOYING",
@@ -546,17 +625,27 @@ class GcpFake:
         service["service"] = f"projects/{self.project}/locations/{location}/services/{short}"
         return fn
 
-    def _create_function(self, parent: str, function_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _create_function(
+        self, parent: str, function_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         if not re.match(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", function_id):
             raise _HttpError(*_error(400, f"Invalid function_id '{function_id}'", "invalid"))
         full = f"{parent}/functions/{function_id}"
         if full in self._functions:
-            raise _HttpError(*_error(409, f"Function {function_id} in region {parent.split('/')[3]} in project {self.project} already exists", "alreadyExists"))
+            raise _HttpError(
+                *_error(
+                    409,
+                    f"Function {function_id} in region {parent.split('/')[3]} in project {self.project} already exists",
+                    "alreadyExists",
+                )
+            )
         build = body.get("buildConfig") or {}
         source = (build.get("source") or {}).get("storageSource") or {}
         upload_id = str(source.get("object", "")).removesuffix(".zip")
         if self._uploads.get(upload_id) is None:
-            raise _HttpError(*_error(400, "Invalid source: the upload URL was not used or expired", "invalid"))
+            raise _HttpError(
+                *_error(400, "Invalid source: the upload URL was not used or expired", "invalid")
+            )
         fn = self._new_function(full, body)
         self._functions[full] = fn
         runtime = build.get("runtime", "")
@@ -604,7 +693,9 @@ class GcpFake:
             if method != "PUT" or upload_id not in self._uploads:
                 raise _HttpError(*_error(404, "No such upload", "notFound"))
             if request.headers.get("Content-Type") != "application/zip":
-                raise _HttpError(*_error(400, "The upload must have Content-Type application/zip", "invalid"))
+                raise _HttpError(
+                    *_error(400, "The upload must have Content-Type application/zip", "invalid")
+                )
             self._uploads[upload_id] = request.get_data()
         return 200, {}
 
@@ -618,7 +709,11 @@ class GcpFake:
         with self._lock:
             fn = self._functions.get(full)
             if fn is None or fn.get("state") != "ACTIVE":
-                return Response("<html><body>Error: Page not found</body></html>", status=404, content_type="text/html")
+                return Response(
+                    "<html><body>Error: Page not found</body></html>",
+                    status=404,
+                    content_type="text/html",
+                )
             entry = self._loaded.get(full) or self._load(full, fn)
         if method != "POST":
             return Response("Method Not Allowed", status=405)
@@ -630,7 +725,9 @@ class GcpFake:
 
     def _load(self, full: str, fn: dict[str, Any]) -> Callable[[Any], Any]:
         build = fn.get("buildConfig") or {}
-        upload_id = str(((build.get("source") or {}).get("storageSource") or {}).get("object", "")).removesuffix(".zip")
+        upload_id = str(
+            ((build.get("source") or {}).get("storageSource") or {}).get("object", "")
+        ).removesuffix(".zip")
         data = self._uploads.get(upload_id)
         entry_name = build.get("entryPoint") or ""
         if not data:
@@ -641,7 +738,9 @@ class GcpFake:
         before = set(sys.modules)
         sys.path.insert(0, str(folder))
         try:
-            spec = importlib.util.spec_from_file_location(f"_cc_fn_{uuid.uuid4().hex}", folder / "main.py")
+            spec = importlib.util.spec_from_file_location(
+                f"_cc_fn_{uuid.uuid4().hex}", folder / "main.py"
+            )
             if spec is None or spec.loader is None:
                 raise _HttpError(500, {"error": "main.py missing"})
             module = importlib.util.module_from_spec(spec)
@@ -687,4 +786,6 @@ def _reset_connection(request: Any) -> None:
     if sock is None:
         return
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     sock.close()

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -113,7 +114,7 @@ class GcsEmulator:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/storage/v1/b?project=p", timeout=2):
+                with urllib.request.urlopen(f"{self.url}/storage/v1/b?project=p", timeout=2):  # noqa: S310
                     return
             except (urllib.error.URLError, OSError):
                 if self._proc is not None and self._proc.poll() is not None:
@@ -151,7 +152,7 @@ class GcsEmulator:
             while True:
                 page = self._get(f"/storage/v1/b/{name}/o?versions=true&pageToken={token}")
                 for obj in page.get("items", []):
-                    quoted = urllib.request.quote(obj["name"], safe="")
+                    quoted = urllib.parse.quote(obj["name"], safe="")
                     self._request("DELETE", f"/storage/v1/b/{name}/o/{quoted}")
                 token = page.get("nextPageToken", "")
                 if not token:
@@ -159,14 +160,14 @@ class GcsEmulator:
             self._request("DELETE", f"/storage/v1/b/{name}")
 
     def _get(self, path: str) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+        with urllib.request.urlopen(self.url + path, timeout=10) as resp:  # noqa: S310
             data: dict[str, Any] = json.loads(resp.read() or b"{}")
             return data
 
     def _request(self, method: str, path: str) -> None:
-        req = urllib.request.Request(self.url + path, method=method)
+        req = urllib.request.Request(self.url + path, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(req, timeout=10):
+            with urllib.request.urlopen(req, timeout=10):  # noqa: S310
                 pass
         except urllib.error.HTTPError as exc:
             if exc.code != 404:

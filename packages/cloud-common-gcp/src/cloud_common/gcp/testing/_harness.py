@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cloud_common.contract_tests.harness import Harness
-from cloud_common.core import CloudCredentials, RetryPolicy, Timeouts
+from cloud_common.core import CloudCredentials, CloudProvider, RetryPolicy, Timeouts
 from cloud_common.gcp.testing._gcp_fake import GcpFake
 from cloud_common.gcp.testing._gcs_emulator import GcsEmulator
 
@@ -74,9 +74,10 @@ class GcpHarness(Harness):
             self.emulator = None
 
     def credentials(self) -> CloudCredentials:
-        assert self.emulator is not None and self.fake is not None, "start() first"
+        if self.emulator is None or self.fake is None:
+            raise RuntimeError("GcpHarness.start() first")
         return CloudCredentials(
-            "gcp",
+            CloudProvider.GCP,
             region=REGION,
             project_id=PROJECT,
             metadata={
@@ -90,7 +91,9 @@ class GcpHarness(Harness):
 
     def client_options(self, service: str) -> dict[str, Any]:
         return {
-            "retry_policy": RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.05, deadline=30),
+            "retry_policy": RetryPolicy(
+                max_attempts=3, backoff_base=0.01, backoff_cap=0.05, deadline=30
+            ),
             "timeouts": Timeouts(connect=5, read=30),
         }
 
@@ -98,7 +101,8 @@ class GcpHarness(Harness):
         return ("e2-micro", "debian-cloud/debian-12")
 
     def hold_instance_state(self, instance_id: str, state: str) -> bool:
-        assert self.fake is not None, "start() first"
+        if self.fake is None:
+            raise RuntimeError("GcpHarness.start() first")
         zone, _, name = instance_id.partition("/")
         native = {"pending": "STAGING", "stopping": "STOPPING"}.get(state)
         if native is None or self.fake.instance(zone, name) is None:

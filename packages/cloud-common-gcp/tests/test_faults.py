@@ -1,0 +1,172 @@
+"""Faults (429, 503, connection resets, corruption) and the retries they cause."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import google_crc32c
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug.wrappers import Request, Response
+
+from cloud_common.core import (
+    FunctionInvocationError,
+    ProviderUnavailableError,
+    RateLimitedError,
+    RetryPolicy,
+    TransientError,
+)
+from cloud_common.gcp import CloudFunctionsServerlessClient, GCEComputeClient, GCSStorageClient
+from cloud_common.gcp.testing import GcpFake
+from cloud_common.gcp.testing._gcp_fake import _reset_connection
+
+from .conftest import FAST, make_creds
+
+MEDIA = "/download/storage/v1/b/fault-bucket/o/k"
+ERROR_503 = json.dumps(
+    {"error": {"code": 503, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}
+)
+ERROR_429 = json.dumps(
+    {"error": {"code": 429, "message": "rate", "errors": [{"reason": "rateLimitExceeded"}]}}
+)
+
+
+def _crc(data: bytes) -> str:
+    return base64.b64encode(google_crc32c.Checksum(data).digest()).decode()
+
+
+class ScriptedGCS:
+    """A permanent pytest-httpserver handler: per path, a queue of responses (the last
+    one repeats); bucket-metadata reads (google-cloud-storage fetches them in the
+    background) always succeed."""
+
+    def __init__(self, httpserver: HTTPServer) -> None:
+        self.script: dict[str, list[Callable[[Request], Response]]] = {}
+        self.hits: list[str] = []
+        httpserver.expect_request(re.compile(".*")).respond_with_handler(self)
+
+    def on(self, path: str, *responses: Callable[[Request], Response]) -> None:
+        self.script[path] = list(responses)
+
+    def __call__(self, request: Request) -> Response:
+        if request.path == "/storage/v1/b/fault-bucket":
+            return Response(
+                json.dumps({"name": "fault-bucket", "projectNumber": "1"}),
+                content_type="application/json",
+            )
+        self.hits.append(request.path)
+        queue = self.script.get(request.path)
+        if not queue:
+            return Response("{}", status=404, content_type="application/json")
+        return (queue.pop(0) if len(queue) > 1 else queue[0])(request)
+
+
+def error(status: int, body: str) -> Callable[[Request], Response]:
+    return lambda request: Response(body, status=status, content_type="application/json")
+
+
+def ok(data: bytes, **headers: str) -> Callable[[Request], Response]:
+    return lambda request: Response(data, headers=headers)
+
+
+def _reset(request: Request) -> Response:
+    _reset_connection(request)
+    return Response(b"", status=500)
+
+
+def _storage(httpserver: HTTPServer, policy: RetryPolicy = FAST) -> GCSStorageClient:
+    return GCSStorageClient(
+        make_creds(endpoint=httpserver.url_for("/").rstrip("/")), retry_policy=policy
+    )
+
+
+def test_storage_retries_503_429_and_resets(httpserver: HTTPServer) -> None:
+    gcs = ScriptedGCS(httpserver)
+    good = ok(b"payload", **{"x-goog-hash": f"crc32c={_crc(b'payload')}", "x-goog-generation": "1"})
+    gcs.on(MEDIA, error(503, ERROR_503), error(429, ERROR_429), _reset, good)
+    client = _storage(
+        httpserver, RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_cap=0.002)
+    )
+    assert client.download_file("fault-bucket", "k") == b"payload"
+    assert gcs.hits == [MEDIA] * 4
+
+
+def test_storage_gives_up_after_max_attempts(httpserver: HTTPServer) -> None:
+    gcs = ScriptedGCS(httpserver)
+    gcs.on(MEDIA, error(503, ERROR_503))
+    with pytest.raises(ProviderUnavailableError) as info:
+        _storage(httpserver).download_file("fault-bucket", "k")
+    assert info.value.retryable
+    assert gcs.hits == [MEDIA] * FAST.max_attempts
+
+
+def test_storage_rate_limit_surfaces_as_rate_limited(httpserver: HTTPServer) -> None:
+    gcs = ScriptedGCS(httpserver)
+    gcs.on("/storage/v1/b", error(429, ERROR_429))
+    with pytest.raises(RateLimitedError):
+        _storage(httpserver).list_buckets()
+    assert len(gcs.hits) == FAST.max_attempts
+
+
+def test_a_corrupted_download_is_detected(httpserver: HTTPServer) -> None:
+    gcs = ScriptedGCS(httpserver)
+    gcs.on(
+        MEDIA,
+        ok(b"payload", **{"x-goog-hash": f"crc32c={_crc(b'other')}", "x-goog-generation": "1"}),
+    )
+    with pytest.raises(TransientError, match="checksum"):
+        _storage(httpserver, RetryPolicy(max_attempts=1)).download_file("fault-bucket", "k")
+
+
+def test_uploads_are_retried_too(httpserver: HTTPServer) -> None:
+    path = "/upload/storage/v1/b/fault-bucket/o"
+    gcs = ScriptedGCS(httpserver)
+    body = json.dumps(
+        {"name": "k", "bucket": "fault-bucket", "size": "1", "generation": "1"}
+    ).encode()
+    gcs.on(path, error(503, ERROR_503), _reset, ok(body, **{"Content-Type": "application/json"}))
+    assert _storage(httpserver).upload_file("fault-bucket", "k", b"x") == "gs://fault-bucket/k"
+    assert gcs.hits == [path] * 3
+
+
+def test_compute_retries_faults(fake: GcpFake) -> None:
+    compute = GCEComputeClient(
+        make_creds(compute_endpoint=fake.url),
+        retry_policy=RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_cap=0.002),
+    )
+    fake.add_instance("us-central1-a", "vm-1")
+    fake.fail_next("GET", r"/instances/vm-1$", 503)
+    fake.fail_next("GET", r"/instances/vm-1$", 429)
+    fake.fail_next("GET", r"/instances/vm-1$", reset=True)
+    assert compute.get_instance("vm-1")["status"] == "running"
+    assert len([p for m, p in fake.requests if p.endswith("/instances/vm-1")]) == 4
+    fake.fail_next("POST", r"/operations/.*/wait$", 503)
+    assert compute.stop_instance("vm-1") is True
+    fake.fail_next("GET", r"/aggregated/instances$", 429, times=10)
+    with pytest.raises(RateLimitedError):
+        compute.list_instances()
+
+
+def test_functions_invocation_retries_503_then_reports_errors(fake: GcpFake, tmp_path: Any) -> None:
+    (tmp_path / "h.py").write_text("def handler(event, context):\n    return event\n")
+    client = CloudFunctionsServerlessClient(
+        make_creds(functions_endpoint=fake.url), retry_policy=FAST
+    )
+    client.create_function("echo", "python3.12", "h.handler", str(tmp_path))
+    fake.fail_next("POST", r"^/run/", 503)
+    fake.fail_next("POST", r"^/run/", reset=True)
+    assert client.invoke_function("echo", {"x": 1}) == {"x": 1}
+    fake.fail_next("POST", r"^/run/", 503, times=FAST.max_attempts, body={"error": "overloaded"})
+    with pytest.raises(FunctionInvocationError) as info:
+        client.invoke_function("echo", {"x": 1})
+    assert (info.value.status, info.value.payload, info.value.retryable) == (
+        503,
+        {"error": "overloaded"},
+        True,
+    )
+    fake.fail_next("GET", r"/functions$", 503)
+    assert [f["name"] for f in client.list_functions()] == ["echo"]
