@@ -32,6 +32,7 @@ class AcmeHarness(Harness):
     """A fresh account store in a temporary directory, with its gateway on 127.0.0.1."""
 
     provider_id = "acme"
+    state_timeout = 10.0  # Acme's state changes are immediate
 
     def start(self) -> None:
         self._root = Path(tempfile.mkdtemp(prefix="acme-contract-"))

@@ -106,6 +106,8 @@ def wait_for_status(
         status = None if current is None else current["status"]
         if status in wanted or (current is None and "gone" in wanted):
             return current
+        if status is not None and status not in STATES:
+            pytest.fail(f"status {status!r} is not an InstanceState value", pytrace=False)
         if time.monotonic() > deadline:
             pytest.fail(f"status stayed {status!r} for {timeout:g}s, wanted one of {sorted(wanted)}")
         time.sleep(interval)

@@ -1,0 +1,152 @@
+"""The suite has teeth: each deliberately broken Acme variant must make it fail, and only
+the intact one may pass (in strict mode, with nothing left behind)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RUNS: dict[str, tuple[str, ...]] = {
+    "acme-ok": ("--cloud-strict",),
+    "acme-dropbyte": (),
+    "acme-nodelete": (),
+    "acme-omits": (),
+    "acme-liar": (),
+    "acme-terminate": (),
+    "acme-escape": (),
+    "acme-leaky": (),
+    "acme-leakyerror": (),
+    "acme-silent": (),
+    "acme-rawstate": (),
+    "acme-badsig": (),
+    "acme-undeclared": (),
+    "acme-undeclared strict": ("--cloud-strict",),
+    "acme-nobadcreds": (),
+    "acme-nobadcreds strict": ("--cloud-strict",),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(
+    variants: Path, tmp_path_factory: pytest.TempPathFactory, suite_runner: Any
+) -> dict[str, Any]:
+    """Every run of the table above, a few at a time, each in an empty directory."""
+
+    def one(name: str) -> Any:
+        cwd = tmp_path_factory.mktemp(name.replace(" ", "-"))
+        return suite_runner(cwd, name.split()[0], *RUNS[name], plugins=variants)
+
+    with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) + 1)) as pool:
+        return dict(zip(RUNS, pool.map(one, RUNS)))
+
+
+def _failed(run: Any, *names: str) -> None:
+    assert run.returncode == 1, f"exit {run.returncode}\n{run.output[-3000:]}"
+    for name in names:
+        assert run.outcome(name) == {"failed"} or "failed" in run.outcome(name), (
+            f"{name} did not fail: {run.outcome(name)}; failed: {run.failed()}"
+        )
+
+
+def test_the_intact_provider_passes_strict_with_nothing_left(runs: dict[str, Any]) -> None:
+    run = runs["acme-ok"]
+    assert run.returncode == 0, run.output[-5000:]
+    report = run.report
+    assert report["totals"]["failed"] == 0 and report["totals"]["skipped"] == 0
+    assert report["totals"]["passed"] > 150
+    assert report["violations"] == [] and report["leftovers"] == []
+    assert report["unmarked_calls"] == [], "every suite test declares the capabilities it uses"
+    assert report["undeclared_calls"] == []
+    declared = set(report["declared_capabilities"])
+    assert {c for c, row in report["capabilities"].items() if row["status"] == "passed"} == declared
+    assert report["provider"] == "acme-ok" and report["strict"] is True
+    assert report["versions"]["cloud-common-core"]
+
+
+def test_a_download_that_drops_a_byte_fails(runs: dict[str, Any]) -> None:
+    _failed(
+        runs["acme-dropbyte"],
+        "test_upload_then_download_returns_the_same_bytes",
+        "test_payload_round_trips_byte_for_byte[one-byte]",
+        "test_payload_round_trips_byte_for_byte[10MiB]",
+    )
+
+
+def test_a_delete_that_does_not_delete_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-nodelete"], "test_delete_file_is_true_and_the_object_is_gone")
+
+
+def test_a_list_that_omits_an_entry_fails(runs: dict[str, Any]) -> None:
+    _failed(
+        runs["acme-omits"],
+        "test_lists_every_object_once_sorted_with_sizes",
+        "test_more_objects_than_a_page_holds",
+    )
+
+
+def test_a_bool_that_lies_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-liar"], "test_object_exists_tells_the_truth")
+    _failed(runs["acme-terminate"], "test_unknown_id_start_and_stop_are_false_terminate_is_true")
+
+
+def test_an_escaping_sdk_exception_fails_even_though_the_guard_contains_it(
+    runs: dict[str, Any],
+) -> None:
+    run = runs["acme-escape"]
+    _failed(run, "test_download_of_a_missing_object_raises_object_not_found")
+    messages = [v["message"] for v in run.report["violations"]]
+    assert any("AcmeNoSuchKey escape" in m for m in messages), messages
+
+
+def test_a_secret_in_a_log_record_fails(runs: dict[str, Any]) -> None:
+    run = runs["acme-leaky"]
+    _failed(run, "test_list_buckets_returns_names_including_a_new_bucket")
+    messages = [v["message"] for v in run.report["violations"]]
+    assert any("record of logger 'broken_acme' contains a secret" in m for m in messages)
+    assert any("listing buckets as <redacted>" in m for m in messages), "the report shows no secret"
+
+
+def test_a_secret_in_an_error_text_fails(runs: dict[str, Any]) -> None:
+    run = runs["acme-leakyerror"]
+    _failed(run, "test_bad_credentials_raise_an_auth_error[list_buckets]")
+    assert any("the error raised by" in v["message"] for v in run.report["violations"])
+
+
+def test_a_false_without_its_warning_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-silent"], "test_delete_file_in_a_missing_bucket_is_false_with_one_warning")
+
+
+def test_a_raw_instance_state_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-rawstate"], "test_create_instance_returns_a_compute_resource")
+
+
+def test_a_presigned_url_that_does_not_work_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-badsig"], "test_presigned_get_downloads_the_object")
+
+
+def test_an_implemented_but_undeclared_extension_fails_only_in_strict_mode(
+    runs: dict[str, Any],
+) -> None:
+    lenient, strict = runs["acme-undeclared"], runs["acme-undeclared strict"]
+    assert lenient.returncode == 0, lenient.output[-3000:]
+    assert lenient.outcome("test_every_implemented_extension_is_declared") == {"skipped"}
+    assert lenient.outcome("test_copy_file_copies_bytes") == {"skipped"}
+    row = lenient.report["capabilities"]["storage.copy_file"]
+    assert row["declared"] is False and row["status"] == "skipped"
+    assert any("does not declare capability 'storage.copy_file'" in r for r in row["skip_reasons"])
+    _failed(strict, "test_every_implemented_extension_is_declared")
+    assert strict.outcome("test_copy_file_copies_bytes") == {"skipped"}, "undeclared: still a skip"
+
+
+def test_skipped_tests_of_declared_capabilities_fail_only_in_strict_mode(
+    runs: dict[str, Any],
+) -> None:
+    lenient, strict = runs["acme-nobadcreds"], runs["acme-nobadcreds strict"]
+    assert lenient.returncode == 0, lenient.output[-3000:]
+    assert lenient.outcome("test_bad_credentials_raise_an_auth_error") == {"skipped"}
+    _failed(strict, "test_bad_credentials_raise_an_auth_error")
+    assert "--cloud-strict" in strict.output
