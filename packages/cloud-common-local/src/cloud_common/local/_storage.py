@@ -51,7 +51,6 @@ from cloud_common.local._transfer import (
     CHUNK,
     copy_fd_range,
     copy_file_durable,
-    fsync_dir,
     write_all,
     write_file_to_path,
     write_hashed,
@@ -365,8 +364,6 @@ class LocalStorageClient(StorageClient):
                     with contextlib.suppress(OSError):
                         os.unlink(leftover)
             raise
-        if self.durable:
-            fsync_dir(data_path.parent)
         return object_url("local", bucket, key)
 
     def _place(

@@ -16,7 +16,6 @@ __all__ = [
     "CHUNK",
     "copy_fd_range",
     "copy_file_durable",
-    "fsync_dir",
     "write_all",
     "write_file_to_path",
     "write_hashed",
@@ -145,19 +144,6 @@ def copy_fd_range(src: int, dst: int, offset: int, count: int) -> int:
             break
         done += copied
     return done
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a folder's entries (the rename of a file into it) to disk; no-op on Windows."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_file_to_path(dest: str | os.PathLike[str], fill: Callable[[int], int]) -> int:
