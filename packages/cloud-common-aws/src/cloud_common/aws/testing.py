@@ -16,6 +16,9 @@ are imported when a server starts, never at import time.
 
 from __future__ import annotations
 
+import calendar
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -31,6 +34,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,6 +76,96 @@ except Exception as exc:
 sys.stdout.write(out)
 sys.exit(code)
 """
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def _xml_error(code: str, message: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+        f"<Message>{message}</Message><RequestId>cc-fake</RequestId></Error>"
+    ).encode()
+
+
+def _refusal(service: str, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An AWS-shaped authentication error for ``service``."""
+    if service == "lambda":
+        return (
+            "403 Forbidden",
+            [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)],
+            json.dumps({"message": message}).encode(),
+        )
+    if service == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+            "</Error></Errors><RequestID>cc-fake</RequestID></Response>"
+        ).encode()
+        return "401 Unauthorized", [("Content-Type", "text/xml")], body
+    if service in ("iam", "sts"):
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>cc-fake</RequestId></ErrorResponse>"
+        ).encode()
+        return "403 Forbidden", [("Content-Type", "text/xml")], body
+    return "403 Forbidden", [("Content-Type", "application/xml")], _xml_error(code, message)
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def _presigned_problem(environ: dict[str, Any], secret: str) -> tuple[str, str] | None:
+    """Check a SigV4 query-string signature (presigned URL) as S3 does: (code, message)
+    when it is wrong or expired, None when it is good."""
+    raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+    path, _, query = raw.partition("?")
+    pairs = [p.partition("=") for p in query.split("&") if p]
+    params = {urllib.parse.unquote_plus(k): urllib.parse.unquote_plus(v) for k, _, v in pairs}
+    try:
+        signature = params["X-Amz-Signature"]
+        stamp = params["X-Amz-Date"]
+        scope = params["X-Amz-Credential"].split("/", 1)[1]
+        expires = int(params["X-Amz-Expires"])
+        signed = params["X-Amz-SignedHeaders"].split(";")
+    except (KeyError, IndexError, ValueError):
+        return ("AuthorizationQueryParametersError", "malformed presigned URL")
+    issued = calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+    if time.time() > issued + expires:
+        return ("AccessDenied", "Request has expired")
+
+    def encode(text: str) -> str:
+        return urllib.parse.quote(text, safe="-_.~")
+
+    canonical_query = "&".join(
+        f"{encode(k)}={encode(v)}" for k, v in sorted(params.items()) if k != "X-Amz-Signature"
+    )
+    headers = []
+    for name in signed:
+        key = "CONTENT_TYPE" if name == "content-type" else "HTTP_" + name.upper().replace("-", "_")
+        headers.append(f"{name}:{' '.join(str(environ.get(key, '')).split())}\n")
+    canonical = "\n".join(
+        [
+            environ["REQUEST_METHOD"],
+            path,
+            canonical_query,
+            "".join(headers),
+            ";".join(signed),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    signing_key = ("AWS4" + secret).encode()
+    for part in scope.split("/"):
+        signing_key = _hmac(signing_key, part)
+    expected = hmac.new(signing_key, to_sign.encode(), "sha256").hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return (
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    return None
 
 
 @dataclass
@@ -144,14 +238,47 @@ class FaultPlan:
 
 
 class _Middleware:
-    def __init__(self, app: Any, plan: FaultPlan, runner: _LambdaRunner) -> None:
+    def __init__(
+        self, app: Any, plan: FaultPlan, runner: Any, keys: dict[str, str], bad_keys: set[str]
+    ) -> None:
         self.app = app
         self.plan = plan
         self.runner = runner
+        self.keys = keys
+        self.bad_keys = bad_keys
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _auth(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """Refuse the planted bad key, and check presigned URLs signed with a known key."""
+        header = str(environ.get("HTTP_AUTHORIZATION", ""))
+        query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
+        credential = (query.get("X-Amz-Credential") or [""])[0]
+        found = _CREDENTIAL.search(header)
+        access_key = found.group(1) if found else credential.split("/", 1)[0]
+        scope = (header.split("Credential=", 1)[-1] if found else credential).split("/")
+        service = scope[3] if len(scope) > 3 else "s3"
+        if access_key and access_key in self.bad_keys:
+            code = {
+                "s3": "InvalidAccessKeyId",
+                "ec2": "AuthFailure",
+                "lambda": "UnrecognizedClientException",
+            }.get(service, "InvalidClientTokenId")
+            return _refusal(service, code, "The AWS Access Key Id you provided is not valid.")
+        if "X-Amz-Signature" in query and access_key in self.keys:
+            problem = _presigned_problem(environ, self.keys[access_key])
+            if problem is not None:
+                return _refusal("s3", *problem)
+        return None
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
+        refused = self._auth(environ)
+        if refused is not None:
+            status, headers, body = refused
+            start_response(status, [*headers, ("Content-Length", str(len(body)))])
+            return [body]
         fault = self.plan.take(method, path)
         if fault is not None:
             if fault.reset:
@@ -253,7 +380,9 @@ class _LambdaRunner:
                 return (
                     "200 OK",
                     headers,
-                    json.dumps({"errorMessage": message, "errorType": "Runtime.ExitError"}).encode(),
+                    json.dumps(
+                        {"errorMessage": message, "errorType": "Runtime.ExitError"}
+                    ).encode(),
                 )
         return "200 OK", headers, done.stdout
 
@@ -270,7 +399,16 @@ class MotoServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._runner: _LambdaRunner | None = None
+        self._clients: dict[str, Any] = {}
         self.endpoint = ""
+        token = uuid.uuid4().hex.upper()
+        #: access key -> secret key: presigned URLs signed with these are verified.
+        self.access_key = f"AKIA{token[:16]}"
+        self.secret_key = f"cc-secret-{uuid.uuid4().hex}"
+        self.keys: dict[str, str] = {self.access_key: self.secret_key}
+        #: access keys refused like unknown keys on AWS (InvalidAccessKeyId, AuthFailure...).
+        self.bad_access_key = f"AKIA{token[16:]}BAD0"
+        self.bad_keys: set[str] = {self.bad_access_key}
 
     def __enter__(self) -> MotoServer:
         self.start()
@@ -291,7 +429,13 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._runner = _LambdaRunner()
         runner: Any = self._runner if self._run_lambdas else _PassThrough()
-        app = _Middleware(DomainDispatcherApplication(create_backend_app), self.faults, runner)
+        app = _Middleware(
+            DomainDispatcherApplication(create_backend_app),
+            self.faults,
+            runner,
+            self.keys,
+            self.bad_keys,
+        )
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
         )
@@ -311,7 +455,7 @@ class MotoServer:
             self._runner = None
 
     def _post(self, path: str, body: bytes, content_type: str = "application/json") -> None:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 server
             self.endpoint + path, data=body, method="POST", headers={"Content-Type": content_type}
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
@@ -328,26 +472,72 @@ class MotoServer:
         self.configure_lambda()
 
     def credentials(self, region: str = "us-east-1", **metadata: str) -> CloudCredentials:
-        """Credentials pointing at this server (moto accepts any keys)."""
+        """Credentials of moto's default account pointing at this server (random keys)."""
         return CloudCredentials(
             CloudProvider.AWS,
-            access_key="testing-access-key",
-            secret_key="testing-secret-key",
+            access_key=self.access_key,
+            secret_key=self.secret_key,
             region=region,
             metadata={"endpoint_url": self.endpoint, **metadata},
         )
 
-    def create_lambda_role(self, name: str = "cloud-common-lambda") -> str:
-        """Create (or find) an IAM role Lambda accepts; return its ARN."""
+    def bad_credentials(self, region: str = "us-east-1") -> CloudCredentials:
+        """Credentials this server refuses, as AWS refuses an unknown access key."""
+        return CloudCredentials(
+            CloudProvider.AWS,
+            access_key=self.bad_access_key,
+            secret_key=f"cc-bad-secret-{uuid.uuid4().hex}",
+            region=region,
+            metadata={"endpoint_url": self.endpoint},
+        )
+
+    def other_account_credentials(
+        self, account_id: str = "111111111111", region: str = "us-east-1"
+    ) -> CloudCredentials:
+        """Working credentials of a second moto account (STS AssumeRole into it)."""
+        sts = self._boto3_client("sts")
+        found = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/cloud-common-other",
+            RoleSessionName="cloud-common",
+        )["Credentials"]
+        self.keys[found["AccessKeyId"]] = found["SecretAccessKey"]
+        return CloudCredentials(
+            CloudProvider.AWS,
+            access_key=found["AccessKeyId"],
+            secret_key=found["SecretAccessKey"],
+            region=region,
+            metadata={"endpoint_url": self.endpoint, "session_token": found["SessionToken"]},
+        )
+
+    def hold_instance_state(self, instance_id: str, state: str, region: str = "us-east-1") -> bool:
+        """Put an EC2 instance into ``pending`` or ``stopping`` (moto moves instances at
+        once; this sets the state in its backend). False for other states."""
+        from moto.ec2.models import ec2_backends  # noqa: PLC0415
+
+        codes = {"pending": 0, "stopping": 64}
+        if state not in codes:
+            return False
+        instance = ec2_backends[ACCOUNT_ID][region].get_instance(instance_id)
+        instance._state.name = state
+        instance._state.code = codes[state]
+        return True
+
+    def _boto3_client(self, service: str) -> Any:
         import boto3  # noqa: PLC0415
 
-        iam = boto3.client(
-            "iam",
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing-access-key",
-            aws_secret_access_key="testing-secret-key",
-        )
+        if service not in self._clients:
+            self._clients[service] = boto3.session.Session().client(
+                service,
+                endpoint_url=self.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id=self.access_key,
+                aws_secret_access_key=self.secret_key,
+            )
+        return self._clients[service]
+
+    def create_lambda_role(self, name: str = "cloud-common-lambda") -> str:
+        """Create (or find) an IAM role Lambda accepts; return its ARN."""
+        iam = self._boto3_client("iam")
         try:
             arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
         except iam.exceptions.EntityAlreadyExistsException:
@@ -369,11 +559,12 @@ def _harness_base() -> type[Any]:
 
 
 class AwsHarness(_harness_base()):  # type: ignore[misc]
-    """The contract suite's harness for ``aws``: moto on 127.0.0.1 with the Lambda runner.
+    """The contract suite's harness for ``aws``: moto on 127.0.0.1 behind ``MotoServer``.
 
-    ``bad_credentials()`` is None: moto accepts any key unless its IAM auth is on, and
-    with auth on every presigned URL fails (moto 5.2), so the suite's other tests would.
-    Function errors are supported: invocations run the handler (see ``MotoServer``).
+    moto itself accepts any key and never checks presigned URLs; ``MotoServer`` refuses a
+    planted bad access key (``bad_credentials``) and verifies SigV4 presigned URLs signed
+    with its keys (expiry, method, key, signature). Invocations run the python handler, so
+    function errors are real. A second account comes from STS AssumeRole.
     """
 
     provider_id = "aws"
@@ -381,6 +572,7 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
     def __init__(self) -> None:
         self.server = MotoServer()
         self.role_arn = ""
+        self._other: CloudCredentials | None = None
 
     def start(self) -> None:
         self.server.start()
@@ -391,6 +583,17 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
 
     def credentials(self) -> CloudCredentials:
         return self.server.credentials(lambda_role_arn=self.role_arn)
+
+    def bad_credentials(self) -> CloudCredentials:
+        return self.server.bad_credentials()
+
+    def other_credentials(self) -> CloudCredentials:
+        if self._other is None:
+            self._other = self.server.other_account_credentials()
+        return self._other
+
+    def hold_instance_state(self, instance_id: str, state: str) -> bool:
+        return self.server.hold_instance_state(instance_id, state)
 
     def client_options(self, service: str) -> dict[str, Any]:
         if service == "serverless":
@@ -405,4 +608,5 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
 
     def reset(self) -> None:
         self.server.reset()
+        self._other = None
         self.role_arn = self.server.create_lambda_role()
