@@ -17,6 +17,7 @@ from acme_cloud._info import PROVIDER
 from acme_cloud._serverless import AcmeServerlessClient
 from acme_cloud._storage import AcmeStorageClient
 from acme_cloud.testing import AcmeHarness
+
 from cloud_common.core import Capability, CloudCredentials, ObjectInfo, ProviderInfo
 
 logger = logging.getLogger("broken_acme")
@@ -207,3 +208,14 @@ def _attr(pid: str) -> str:
 
 for _pid, _variant in VARIANTS.items():
     globals()[_attr(_pid)] = _variant
+
+
+class BrokenStartHarness(Harness):
+    """A harness whose emulator cannot start."""
+
+    def start(self) -> None:
+        raise RuntimeError("the emulator binary is missing")
+
+
+class NotAHarness:
+    """Not a subclass of cloud_common.contract_tests.Harness."""

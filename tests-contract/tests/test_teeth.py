@@ -38,10 +38,10 @@ def runs(
 
     def one(name: str) -> Any:
         cwd = tmp_path_factory.mktemp(name.replace(" ", "-"))
-        return suite_runner(cwd, name.split()[0], *RUNS[name], plugins=variants)
+        return suite_runner(cwd, name.split(maxsplit=1)[0], *RUNS[name], plugins=variants)
 
     with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) + 1)) as pool:
-        return dict(zip(RUNS, pool.map(one, RUNS)))
+        return dict(zip(RUNS, pool.map(one, RUNS), strict=True))
 
 
 def _failed(run: Any, *names: str) -> None:

@@ -6,10 +6,9 @@ import logging
 import os
 from typing import Any
 
-from cloud_common.core import CloudCredentials, ErrorPolicy, ValidationError
-
 from acme_cloud._errors import translate
 from acme_cloud._store import AcmeCloud
+from cloud_common.core import CloudCredentials, ErrorPolicy, ValidationError
 
 __all__ = ["AcmeClient"]
 
@@ -56,4 +55,6 @@ class AcmeClient:
         return self._cloud
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} provider={self.provider_id!r} root={str(self._cloud.root)!r}>"
+        return (
+            f"<{type(self).__name__} provider={self.provider_id!r} root={str(self._cloud.root)!r}>"
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from acme_cloud._client import AcmeClient
+from acme_cloud._store import AcmeNotFound
 from cloud_common.core import (
     CloudResource,
     ComputeClient,
@@ -14,9 +16,6 @@ from cloud_common.core import (
     ResourceType,
     ValidationError,
 )
-
-from acme_cloud._client import AcmeClient
-from acme_cloud._store import AcmeNotFound
 
 __all__ = ["INSTANCE_TYPES", "IMAGES", "NATIVE_STATES", "AcmeComputeClient"]
 
@@ -66,15 +65,19 @@ class AcmeComputeClient(AcmeClient, ComputeClient):
 
         return self._policy.call("list_instances", run)
 
-    def create_instance(  # type: ignore[override]
+    def create_instance(
         self, name: str, instance_type: str, image_id: str, **kwargs: Any
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
             if instance_type not in INSTANCE_TYPES:
-                raise ValidationError(f"instance_type {instance_type!r} is not one of {INSTANCE_TYPES}")
+                raise ValidationError(
+                    f"instance_type {instance_type!r} is not one of {INSTANCE_TYPES}"
+                )
             if image_id not in IMAGES:
                 raise ValidationError(f"image_id {image_id!r} is not one of {IMAGES}")
-            return self._resource(self._cloud.new_instance(self._account(), name, instance_type, image_id))
+            return self._resource(
+                self._cloud.new_instance(self._account(), name, instance_type, image_id)
+            )
 
         return self._policy.call("create_instance", run, resource=name)
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from acme_cloud._store import (
+    AcmeAuthError,
+    AcmeConflict,
+    AcmeNoSuchBucket,
+    AcmeNoSuchKey,
+    AcmeNotFound,
+)
 from cloud_common.core import (
     AlreadyExistsError,
     AuthenticationError,
@@ -13,14 +20,6 @@ from cloud_common.core import (
     NotFoundError,
     ObjectNotFoundError,
     ProviderUnavailableError,
-)
-
-from acme_cloud._store import (
-    AcmeAuthError,
-    AcmeConflict,
-    AcmeNoSuchBucket,
-    AcmeNoSuchKey,
-    AcmeNotFound,
 )
 
 __all__ = ["translate"]

@@ -31,7 +31,9 @@ def presign(
     expires = int(time.time()) + expires_in
     sig = _signature(secret, method, bucket, key, expires, account)
     path = f"{quote(bucket)}/{quote(key, safe='/')}"
-    return f"{base_url.rstrip('/')}/{path}?account={quote(account)}&expires={expires}&signature={sig}"
+    return (
+        f"{base_url.rstrip('/')}/{path}?account={quote(account)}&expires={expires}&signature={sig}"
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):

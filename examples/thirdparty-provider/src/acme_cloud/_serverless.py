@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from acme_cloud._client import AcmeClient
+from acme_cloud._store import AcmeNotFound
 from cloud_common.core import (
     CloudResource,
     FunctionInvocationError,
@@ -20,9 +22,6 @@ from cloud_common.core import (
     ServerlessClient,
     ValidationError,
 )
-
-from acme_cloud._client import AcmeClient
-from acme_cloud._store import AcmeNotFound
 
 __all__ = ["AcmeServerlessClient"]
 
@@ -66,7 +65,7 @@ class AcmeServerlessClient(AcmeClient, ServerlessClient):
 
         return self._policy.call("list_functions", run)
 
-    def create_function(  # type: ignore[override]
+    def create_function(
         self, name: str, runtime: str, handler: str, code_path: str, **kwargs: Any
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
@@ -131,5 +130,7 @@ class AcmeServerlessClient(AcmeClient, ServerlessClient):
 
     def get_function(self, function_name: str) -> dict[str, Any]:
         return self._policy.call(
-            "get_function", lambda: self._resource(self._meta(function_name)), resource=function_name
+            "get_function",
+            lambda: self._resource(self._meta(function_name)),
+            resource=function_name,
         )

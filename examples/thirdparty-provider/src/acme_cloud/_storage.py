@@ -10,22 +10,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Optional
 
+from acme_cloud._client import AcmeClient
+from acme_cloud._gateway import presign
+from acme_cloud._store import AcmeNoSuchBucket, AcmeNoSuchKey
 from cloud_common.core import (
     AlreadyExistsError,
     BucketNotFoundError,
     ConflictError,
     NotSupportedError,
     ObjectInfo,
-    ObjectNotFoundError,
     PathOrFile,
     StorageClient,
     ValidationError,
     object_url,
 )
-
-from acme_cloud._client import AcmeClient
-from acme_cloud._gateway import presign
-from acme_cloud._store import AcmeNoSuchBucket, AcmeNoSuchKey
 
 __all__ = ["AcmeStorageClient"]
 
@@ -63,7 +61,9 @@ class AcmeStorageClient(AcmeClient, StorageClient):
             self._cloud.create_bucket(self._account(), name)
             return True
 
-        return self._policy.call("create_bucket", run, resource=name, soft={AlreadyExistsError: False})
+        return self._policy.call(
+            "create_bucket", run, resource=name, soft={AlreadyExistsError: False}
+        )
 
     def upload_file(
         self,
@@ -139,9 +139,10 @@ class AcmeStorageClient(AcmeClient, StorageClient):
         marker = prefix[:-1] if prefix else ""
         seen_prefixes: set[str] = set()
         while True:
+            after = marker
             page = self._policy.call(
                 "list_objects",
-                lambda m=marker: self._cloud.list_keys(bucket, m, page_size),  # type: ignore[misc]
+                lambda: self._cloud.list_keys(bucket, after, page_size),  # noqa: B023 - called at once
                 resource=f"acme://{bucket}",
             )
             if not page:
@@ -195,7 +196,9 @@ class AcmeStorageClient(AcmeClient, StorageClient):
                 return True
             return True
 
-        return self._policy.call("delete_bucket", run, resource=f"acme://{name}", soft={ConflictError: False})
+        return self._policy.call(
+            "delete_bucket", run, resource=f"acme://{name}", soft={ConflictError: False}
+        )
 
     def copy_file(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> str:
         def run() -> str:

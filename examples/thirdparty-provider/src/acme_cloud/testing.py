@@ -11,11 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cloud_common.contract_tests import Harness
-from cloud_common.core import CloudCredentials
-
 from acme_cloud._gateway import Gateway
 from acme_cloud._store import AcmeCloud
+from cloud_common.contract_tests import Harness
+from cloud_common.core import CloudCredentials, CloudProvider
 
 __all__ = ["AcmeHarness"]
 
@@ -47,18 +46,25 @@ class AcmeHarness(Harness):
 
     def credentials(self) -> CloudCredentials:
         access_key, secret_key = self._keys
-        return CloudCredentials(self.provider_id, access_key=access_key, secret_key=secret_key)
+        return CloudCredentials(
+            CloudProvider(self.provider_id), access_key=access_key, secret_key=secret_key
+        )
 
     def client_options(self, service: str) -> dict[str, Any]:
         return {"root": str(self._root), "gateway_url": self.gateway.url}
 
-    def bad_credentials(self) -> CloudCredentials:
+    def bad_credentials(self) -> CloudCredentials | None:
         access_key, secret_key = self._keys
-        return CloudCredentials(self.provider_id, access_key=access_key, secret_key=secret_key[::-1])
+        wrong = secret_key[::-1]
+        return CloudCredentials(
+            CloudProvider(self.provider_id), access_key=access_key, secret_key=wrong
+        )
 
-    def other_credentials(self) -> CloudCredentials:
+    def other_credentials(self) -> CloudCredentials | None:
         access_key, secret_key = self._other_keys
-        return CloudCredentials(self.provider_id, access_key=access_key, secret_key=secret_key)
+        return CloudCredentials(
+            CloudProvider(self.provider_id), access_key=access_key, secret_key=secret_key
+        )
 
     def instance_args(self) -> tuple[str, str]:
         return ("acme.small", "acme-linux-1")

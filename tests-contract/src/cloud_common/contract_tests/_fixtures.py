@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cloud_common.core import CloudCredentials, ProviderInfo
 
 from cloud_common.contract_tests._recording import RecordingClient
 from cloud_common.contract_tests._session import SESSION_KEY, ContractSession, in_suite
 from cloud_common.contract_tests.harness import FunctionBundle, Harness
+from cloud_common.core import CloudCredentials, ProviderInfo
 
 __all__ = [
     "bad_credentials",
@@ -33,11 +33,6 @@ __all__ = [
     "storage",
     "unique",
 ]
-
-
-def harness_limitation(reason: str) -> None:
-    """Skip because the harness's fake cannot do this (named in the report; strict fails it)."""
-    pytest.skip(f"harness limitation: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +99,9 @@ def serverless(contract: ContractSession) -> RecordingClient:
 def other_storage(contract: ContractSession) -> RecordingClient:
     """A storage client of a second account (skips when the harness has none)."""
     if contract.harness.other_credentials() is None:
-        harness_limitation("other_credentials() is None: the fake has a single account")
+        pytest.skip(
+            "harness limitation: other_credentials() is None: the fake has a single account"
+        )
     return contract.client("storage", "other")
 
 
@@ -113,7 +110,9 @@ def bad_credentials(harness: Harness) -> CloudCredentials:
     """Credentials the provider must refuse (skips when the harness has none)."""
     creds = harness.bad_credentials()
     if creds is None:
-        harness_limitation("bad_credentials() is None: the fake does not check credentials")
+        pytest.skip(
+            "harness limitation: bad_credentials() is None: the fake does not check credentials"
+        )
     return creds
 
 
@@ -145,7 +144,9 @@ def function_name(
 
 
 @pytest.fixture
-def instance(compute: RecordingClient, harness: Harness, unique: Callable[[str], str]) -> dict[str, Any]:
+def instance(
+    compute: RecordingClient, harness: Harness, unique: Callable[[str], str]
+) -> dict[str, Any]:
     """A new instance (terminated after the test)."""
     instance_type, image_id = harness.instance_args()
     created: dict[str, Any] = compute.create_instance(unique("vm"), instance_type, image_id)

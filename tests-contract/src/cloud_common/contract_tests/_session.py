@@ -13,6 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cloud_common.contract_tests._recording import (
+    Created,
+    RecordingClient,
+    capability_of,
+    is_escaped,
+)
+from cloud_common.contract_tests._report import Outcome, Report
+from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     Capability,
     CloudCredentials,
@@ -25,10 +34,6 @@ from cloud_common.core import (
     get_storage_client,
     redact,
 )
-
-from cloud_common.contract_tests._recording import Created, RecordingClient, capability_of, is_escaped
-from cloud_common.contract_tests._report import Outcome, Report
-from cloud_common.contract_tests.harness import Harness
 
 __all__ = ["SESSION_KEY", "SUITE_DIR", "ContractSession"]
 
@@ -154,7 +159,9 @@ class ContractSession:
 
     # -- clients --------------------------------------------------------------------------
 
-    def build(self, service: str, credentials: CloudCredentials, options: dict[str, Any]) -> RecordingClient:
+    def build(
+        self, service: str, credentials: CloudCredentials, options: dict[str, Any]
+    ) -> RecordingClient:
         """A new guarded client (through the registry) wrapped for recording; what it
         creates is not cleaned up by the suite."""
         client = _FACTORIES[service](credentials, **options)
@@ -207,7 +214,10 @@ class ContractSession:
             self._note_created(method, args, kwargs, result, which)
         elif method == "create_bucket" and result is not True:  # not ours: leave it alone
             name = args[0] if args else kwargs.get("name")
-            for created in (self._created.get((self._current or "", which)), self._all_created.get(which)):
+            for created in (
+                self._created.get((self._current or "", which)),
+                self._all_created.get(which),
+            ):
                 if created is not None and name in created.buckets:
                     created.buckets.remove(name)
 
@@ -269,13 +279,15 @@ class ContractSession:
         return self._violations.pop(item.nodeid, [])
 
     def _cleanup(self, created: Created, which: str) -> None:
-        fn = self._clients.get(("serverless", which))
-        compute = self._clients.get(("compute", which))
-        storage = self._clients.get(("storage", which))
-        for name in created.functions if fn is not None else ():
-            self._attempt(f"function {name}", fn.delete_function, name)
-        for iid in created.instances if compute is not None else ():
-            self._attempt(f"instance {iid}", compute.terminate_instance, iid)
+        fn: Any = self._clients.get(("serverless", which))
+        compute: Any = self._clients.get(("compute", which))
+        storage: Any = self._clients.get(("storage", which))
+        if fn is not None:
+            for name in created.functions:
+                self._attempt(f"function {name}", fn.delete_function, name)
+        if compute is not None:
+            for iid in created.instances:
+                self._attempt(f"instance {iid}", compute.terminate_instance, iid)
         if storage is None:
             return
         for bucket, key in created.objects:
@@ -345,7 +357,9 @@ class ContractSession:
                 )
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, Any, Any]:
         self._current = item.nodeid
         self._current_caps = self.capabilities_of(item)
         try:
@@ -355,7 +369,9 @@ class ContractSession:
             self._current_caps = frozenset()
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    def pytest_runtest_teardown(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, None, None]:
         try:
             yield
         finally:
@@ -363,25 +379,28 @@ class ContractSession:
                 self.harness.reset()
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if not in_suite(item.path):
             return report
         caps = self.capabilities_of(item)
         if report.skipped and self.strict and caps and caps <= self.effective:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             report.outcome = "failed"
             report.longrepr = (
-                f"--cloud-strict: a test of declared capabilities {sorted(caps)} was skipped: {reason}"
+                f"--cloud-strict: a test of declared capabilities {sorted(caps)} was skipped: "
+                f"{_skip_reason(report)}"
             )
         outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
         if outcome == "passed" and report.when != "call":
             return report
-        reason = None
-        if report.skipped and isinstance(report.longrepr, tuple):
-            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        reason: str | None = None
+        if report.skipped:
+            reason = _skip_reason(report)
         elif report.failed:
-            reason = redact(report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "", self._secrets)
+            lines = report.longreprtext.strip().splitlines()
+            reason = redact(lines[-1] if lines else "", self._secrets)
         self.report.record(Outcome(item.nodeid, _reported_caps(caps), outcome, reason))
         return report
 
@@ -451,6 +470,11 @@ class ContractSession:
             tr.write_line(f"left behind: {left}", yellow=True)
         if self.report_path is not None:
             tr.write_line(f"report: {self.report_path}")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return str(text).removeprefix("Skipped: ")
 
 
 def _reported_caps(caps: frozenset[str]) -> list[str]:

@@ -8,7 +8,8 @@ Options:
 ``--cloud-harness MOD:CLASS``  harness to use instead of ``ProviderInfo.harness`` (ini ``cloud_harness``)
 ``--cloud-strict``             fail skipped tests of declared capabilities, calls outside the
                                declared ones and leftovers (ini ``cloud_strict``)
-``--cloud-report FILE``        write the JSON report there (ini ``cloud_report``)
+``--cloud-report FILE``        write the JSON report there (ini ``cloud_report``, relative to
+                               the ini file)
 """
 
 from __future__ import annotations
@@ -73,13 +74,18 @@ def pytest_configure(config: pytest.Config) -> None:
     strict = config.getoption("cloud_strict")
     if strict is None:
         strict = bool(config.getini("cloud_strict"))
-    report = config.getoption("cloud_report") or config.getini("cloud_report") or None
+    report: Path | None = None
+    if config.getoption("cloud_report"):
+        report = Path(config.getoption("cloud_report")).resolve()
+    elif config.getini("cloud_report"):
+        base = config.inipath.parent if config.inipath else config.rootpath
+        report = (base / str(config.getini("cloud_report"))).resolve()
     session = ContractSession(
         config,
         str(provider).strip(),
         str(harness).strip() if harness else None,
         bool(strict),
-        Path(report).resolve() if report else None,
+        report,
     )
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "cloud_common_contract_session")

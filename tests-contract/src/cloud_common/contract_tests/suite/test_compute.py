@@ -6,6 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests.checks import (
+    assert_resource,
+    expect_error,
+    one_warning,
+    wait_for_status,
+)
+from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     AuthenticationError,
     Capability,
@@ -15,10 +24,6 @@ from cloud_common.core import (
     ResourceType,
     ValidationError,
 )
-
-from cloud_common.contract_tests._session import ContractSession
-from cloud_common.contract_tests.checks import assert_resource, expect_error, one_warning, wait_for_status
-from cloud_common.contract_tests.harness import Harness
 
 pytestmark = pytest.mark.capability("compute")
 
@@ -86,7 +91,10 @@ def test_lifecycle_stop_start_terminate_and_each_twice(
 
 
 def test_start_and_stop_of_a_terminated_instance_are_false_with_one_warning(
-    compute: Any, instance: dict[str, Any], contract: ContractSession, caplog: pytest.LogCaptureFixture
+    compute: Any,
+    instance: dict[str, Any],
+    contract: ContractSession,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     iid = instance["id"]
     assert compute.terminate_instance(iid) is True
@@ -157,7 +165,10 @@ def test_wait_for_state_returns_the_instance_in_that_state(
     compute: Any, instance: dict[str, Any], harness: Harness
 ) -> None:
     iid = instance["id"]
-    assert compute.wait_for_state(iid, "running", harness.state_timeout, poll_interval=0.2)["status"] == "running"
+    assert (
+        compute.wait_for_state(iid, "running", harness.state_timeout, poll_interval=0.2)["status"]
+        == "running"
+    )
     assert compute.stop_instance(iid) is True
     stopped = compute.wait_for_state(iid, "stopped", harness.state_timeout, poll_interval=0.2)
     assert stopped["status"] == "stopped"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     CONTRACT_VERSION,
     Capability,
@@ -15,16 +18,16 @@ from cloud_common.core import (
     get_provider,
 )
 
-from cloud_common.contract_tests._session import ContractSession
-from cloud_common.contract_tests.harness import Harness
-
 BASES: dict[str, type[Any]] = {
     "storage": StorageClient,
     "compute": ComputeClient,
     "serverless": ServerlessClient,
 }
 # Extensions whose base class has a working default built on another extension.
-DERIVED = {Capability.OBJECT_EXISTS: Capability.STAT_OBJECT, Capability.WAIT_FOR_STATE: Capability.GET_INSTANCE}
+DERIVED = {
+    Capability.OBJECT_EXISTS: Capability.STAT_OBJECT,
+    Capability.WAIT_FOR_STATE: Capability.GET_INSTANCE,
+}
 
 
 def _method(cap: Capability) -> str:
@@ -35,7 +38,9 @@ def _overrides(cls: type[Any], base: type[Any], name: str) -> bool:
     return getattr(cls, name, None) is not getattr(base, name, None)
 
 
-def test_provider_info_is_consistent(provider_info: ProviderInfo, contract: ContractSession) -> None:
+def test_provider_info_is_consistent(
+    provider_info: ProviderInfo, contract: ContractSession
+) -> None:
     assert provider_info.id == contract.provider_id
     assert provider_info.contract_version.split(".")[:2] == CONTRACT_VERSION.split(".")[:2]
     assert get_provider(contract.provider_id) == provider_info
@@ -49,9 +54,16 @@ def test_provider_info_is_consistent(provider_info: ProviderInfo, contract: Cont
 def test_every_declared_extension_is_implemented(provider_info: ProviderInfo) -> None:
     missing = []
     for cap in Capability:
-        if cap.service is None or not provider_info.supports(cap) or cap.service not in provider_info.services:
+        if (
+            cap.service is None
+            or not provider_info.supports(cap)
+            or cap.service not in provider_info.services
+        ):
             continue
-        if cap.value in (Capability.PRESIGN_PUT, Capability.USER_METADATA) or cap.value == cap.service:
+        if (
+            cap.value in (Capability.PRESIGN_PUT, Capability.USER_METADATA)
+            or cap.value == cap.service
+        ):
             continue
         cls, base = provider_info.client_class(cap.service), BASES[cap.service]
         derived = DERIVED.get(cap)
@@ -67,7 +79,11 @@ def test_every_implemented_extension_is_declared(
 ) -> None:
     undeclared = []
     for cap in Capability:
-        if cap.service is None or cap.service not in provider_info.services or cap.value == cap.service:
+        if (
+            cap.service is None
+            or cap.service not in provider_info.services
+            or cap.value == cap.service
+        ):
             continue
         if cap.value in (Capability.PRESIGN_PUT, Capability.USER_METADATA):
             continue

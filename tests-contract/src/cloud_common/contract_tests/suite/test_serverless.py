@@ -7,6 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests.checks import assert_resource, expect_error
+from cloud_common.contract_tests.harness import FunctionBundle, Harness
 from cloud_common.core import (
     AuthenticationError,
     CloudCredentials,
@@ -16,10 +20,6 @@ from cloud_common.core import (
     ResourceType,
     ValidationError,
 )
-
-from cloud_common.contract_tests._session import ContractSession
-from cloud_common.contract_tests.checks import assert_resource, expect_error
-from cloud_common.contract_tests.harness import FunctionBundle, Harness
 
 pytestmark = pytest.mark.capability("serverless")
 
@@ -35,7 +35,9 @@ PAYLOAD = {
 
 def _runs_handlers(harness: Harness) -> None:
     if not harness.function_errors_supported():
-        pytest.skip("harness limitation: the fake does not run the handler (function_errors_supported() is False)")
+        pytest.skip(
+            "harness limitation: the fake does not run the handler (function_errors_supported() is False)"
+        )
 
 
 def test_create_function_returns_a_serverless_resource(
@@ -139,7 +141,9 @@ def test_bad_credentials_raise_an_auth_error(
     contract: ContractSession, harness: Harness, bad_credentials: CloudCredentials
 ) -> None:
     def call() -> Any:
-        client = contract.build("serverless", bad_credentials, harness.bad_client_options("serverless"))
+        client = contract.build(
+            "serverless", bad_credentials, harness.bad_client_options("serverless")
+        )
         return client.list_functions()
 
     expect_error((AuthenticationError, PermissionDeniedError), call)

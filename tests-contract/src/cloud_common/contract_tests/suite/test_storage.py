@@ -6,6 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests.checks import expect_error, one_warning
+from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     AuthenticationError,
     BucketNotFoundError,
@@ -16,10 +20,6 @@ from cloud_common.core import (
     ValidationError,
     parse_object_url,
 )
-
-from cloud_common.contract_tests._session import ContractSession
-from cloud_common.contract_tests.checks import expect_error, one_warning
-from cloud_common.contract_tests.harness import Harness
 
 pytestmark = pytest.mark.capability("storage")
 
@@ -152,9 +152,7 @@ def test_delete_file_in_a_missing_bucket_is_false_with_one_warning(
 def test_presigned_url_expiry_out_of_bounds_raises_validation_error(
     storage: Any, bucket: str, expires_in: Any
 ) -> None:
-    expect_error(
-        ValidationError, lambda: storage.generate_presigned_url(bucket, "k", expires_in)
-    )
+    expect_error(ValidationError, lambda: storage.generate_presigned_url(bucket, "k", expires_in))
 
 
 @pytest.mark.parametrize("expires_in", [1, 3600, 604800])

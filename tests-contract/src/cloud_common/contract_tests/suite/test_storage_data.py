@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 import pytest
+
 from cloud_common.core import parse_object_url
 
 pytestmark = pytest.mark.capability("storage")

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cloud_common.core import BucketNotFoundError, ObjectInfo, ValidationError
 
 from cloud_common.contract_tests.checks import expect_error
+from cloud_common.core import BucketNotFoundError, ObjectInfo, ValidationError
 
 pytestmark = pytest.mark.capability("storage", "storage.list_objects")
 
@@ -68,7 +68,9 @@ def test_more_objects_than_a_page_holds(storage: Any, bucket: str) -> None:
 
 def test_the_result_is_a_lazy_iterator(storage: Any, tree: str) -> None:
     result = storage.list_objects(tree, page_size=2)
-    assert isinstance(result, Iterator), "list_objects returns an iterator, pages fetched as consumed"
+    assert isinstance(result, Iterator), (
+        "list_objects returns an iterator, pages fetched as consumed"
+    )
     first = next(result)
     assert first.key == sorted(TREE)[0]
 

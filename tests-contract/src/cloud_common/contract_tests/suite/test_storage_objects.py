@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from cloud_common.core import ObjectInfo, ObjectNotFoundError, ProviderInfo, parse_object_url
 
 from cloud_common.contract_tests.checks import expect_error, one_warning
+from cloud_common.core import ObjectInfo, ObjectNotFoundError, ProviderInfo, parse_object_url
 
 # -- stat_object -------------------------------------------------------------------------------
 
@@ -99,9 +99,7 @@ def test_copy_of_a_missing_source_raises_object_not_found(storage: Any, bucket: 
 
 
 @pytest.mark.capability("storage", "storage.delete_bucket")
-def test_delete_bucket_removes_an_empty_bucket(
-    storage: Any, unique: Callable[[str], str]
-) -> None:
+def test_delete_bucket_removes_an_empty_bucket(storage: Any, unique: Callable[[str], str]) -> None:
     name = unique("cct")
     assert storage.create_bucket(name) is True
     assert storage.delete_bucket(name) is True

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cloud_common.core import ObjectNotFoundError, ValidationError
 
 from cloud_common.contract_tests.checks import expect_error
+from cloud_common.core import ObjectNotFoundError, ValidationError
 
 DATA = random.Random(4).randbytes(3 * 1024 * 1024 + 17)
 BIG = random.Random(5).randbytes(12 * 1024 * 1024 + 3)  # past common multipart thresholds
