@@ -133,6 +133,31 @@ def _use_policy_backoff(client: Any, policy: RetryPolicy) -> bool:
     return True
 
 
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _shared_loader() -> Any:
+    """One botocore data loader for the process: service models are parsed once, not once
+    per client (saves ~0.1 s of JSON parsing per client built)."""
+    global _LOADER  # noqa: PLW0603 - a process-wide cache
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            from botocore.loaders import create_loader  # noqa: PLC0415
+
+            _LOADER = create_loader()
+        return _LOADER
+
+
+def _dedupe_search_paths() -> None:
+    # boto3 appends its data directory to the loader's search path for every session.
+    with _LOADER_LOCK:
+        paths = _LOADER.search_paths
+        unique = list(dict.fromkeys(paths))
+        if len(unique) != len(paths):
+            paths[:] = unique
+
+
 class AwsConnection:
     """The boto3 session and SDK clients behind one cloud-common client.
 
@@ -214,15 +239,21 @@ class AwsConnection:
 
     def _build_session(self) -> Any:
         import boto3  # noqa: PLC0415 - the SDK is imported when a client is first built
+        import botocore.session  # noqa: PLC0415
 
         creds = self.credentials
-        return boto3.session.Session(
+        core = botocore.session.Session()
+        core.register_component("data_loader", _shared_loader())
+        session = boto3.session.Session(
             aws_access_key_id=creds.access_key or None,
             aws_secret_access_key=creds.secret_key or None,
             aws_session_token=creds.metadata.get("session_token") or None,
             region_name=self.region,
             profile_name=creds.profile or None,
+            botocore_session=core,
         )
+        _dedupe_search_paths()
+        return session
 
     def _config(self, service: str) -> Any:
         from botocore.config import Config  # noqa: PLC0415

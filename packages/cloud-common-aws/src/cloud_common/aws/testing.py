@@ -180,6 +180,8 @@ class Fault:
         reset: Close the connection with a TCP reset instead of answering.
         delay: Seconds to wait before passing the request on to moto.
         times: How many matching requests it hits.
+        action: Query-protocol ``Action`` to match (EC2, IAM: ``"TerminateInstances"``).
+        body: The whole response body (default: an S3-style XML error with ``code``).
     """
 
     method: str | None = None
@@ -189,10 +191,14 @@ class Fault:
     reset: bool = False
     delay: float = 0.0
     times: int = 1
+    action: str | None = None
+    body: bytes | None = None
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path is None or re.search(self.path, path) is not None
+    def matches(self, method: str, path: str, action: str | None = None) -> bool:
+        return (
+            (self.method is None or self.method == method)
+            and (self.path is None or re.search(self.path, path) is not None)
+            and (self.action is None or self.action == action)
         )
 
 
@@ -218,11 +224,11 @@ class FaultPlan:
             self.requests.clear()
             self.hits.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, action: str | None = None) -> Fault | None:
         with self.lock:
             self.requests.append((method, path))
             for fault in self.faults:
-                if fault.times > 0 and fault.matches(method, path):
+                if fault.times > 0 and fault.matches(method, path, action):
                     fault.times -= 1
                     self.hits.append(fault)
                     if fault.times == 0:
@@ -279,7 +285,7 @@ class _Middleware:
             status, headers, body = refused
             start_response(status, [*headers, ("Content-Length", str(len(body)))])
             return [body]
-        fault = self.plan.take(method, path)
+        fault = self.plan.take(method, path, _action(environ))
         if fault is not None:
             if fault.reset:
                 sock = environ.get("werkzeug.socket")
@@ -291,11 +297,7 @@ class _Middleware:
             if fault.delay:
                 time.sleep(fault.delay)
             else:
-                body = (
-                    '<?xml version="1.0" encoding="UTF-8"?><Error>'
-                    f"<Code>{fault.code}</Code><Message>injected fault</Message>"
-                    "<RequestId>fault</RequestId></Error>"
-                ).encode()
+                body = fault.body or _xml_error(fault.code, "injected fault")
                 start_response(
                     f"{fault.status} Injected",
                     [
@@ -314,6 +316,19 @@ class _Middleware:
                 return [body]
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
+
+
+def _action(environ: dict[str, Any]) -> str | None:
+    """The ``Action`` of a query-protocol request (EC2, IAM, STS); the body stays readable."""
+    if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in str(
+        environ.get("CONTENT_TYPE", "")
+    ):
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    found = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action")
+    return found[0] if found else None
 
 
 class _LambdaRunner:
