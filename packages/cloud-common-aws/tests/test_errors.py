@@ -142,15 +142,11 @@ def test_sdk_exception_classes(exc: BaseException, cls: type) -> None:
 def test_wrappers_are_unwrapped_to_the_real_failure() -> None:
     wrapped = RetriesExceededError(last_exception=client_error("SlowDown", 503))
     assert type(translate(wrapped)) is RateLimitedError
-    try:
-        try:
-            raise client_error("NoSuchBucket", 404, "PutObject")
-        except bx.ClientError as inner:
-            from boto3.exceptions import S3UploadFailedError
+    from boto3.exceptions import S3UploadFailedError
 
-            raise S3UploadFailedError("Failed to upload") from inner
-    except S3UploadFailedError as outer:
-        assert type(translate(outer)) is BucketNotFoundError
+    outer = S3UploadFailedError("Failed to upload")
+    outer.__cause__ = client_error("NoSuchBucket", 404, "PutObject")
+    assert type(translate(outer)) is BucketNotFoundError
 
 
 def test_transient_errors_are_retryable_and_others_are_not() -> None:

@@ -4,7 +4,6 @@ Importing this package imports no boto3; the SDK is imported when a client is fi
 """
 
 import logging
-
 from typing import TYPE_CHECKING, Any
 
 from cloud_common.aws.__about__ import __version__
