@@ -41,7 +41,7 @@ _CHILD = textwrap.dedent(
         if mode == "download":
             client.download_stream("bench", "stored.bin", work + "/out.bin")
         else:
-            client.upload_stream("bench", "uploaded.bin", src)
+            client.upload_stream("bench", "uploaded.bin", src)  # a new object each run
         result["seconds"] = time.perf_counter() - start
     try:  # VmHWM is this program's own peak; ru_maxrss also counts the parent before exec
         with open("/proc/self/status") as status:
@@ -55,9 +55,11 @@ _CHILD = textwrap.dedent(
 
 
 def _child(mode: str, src: Path, work: Path) -> dict[str, float]:
-    out = work / "out.bin"
-    if out.exists():
-        out.unlink()
+    # Outputs of the run before are removed first: replacing a file makes ext4 flush the
+    # new one at rename (auto_da_alloc), which would time the file system, not the copy.
+    for leftover in (work / "out.bin", work / "root/storage/buckets/bench/uploaded.bin"):
+        if leftover.exists():
+            leftover.unlink()
     os.sync()  # every run starts with no dirty pages left by the one before
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(src), str(work)],
