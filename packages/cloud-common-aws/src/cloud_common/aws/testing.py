@@ -405,11 +405,14 @@ class _LambdaRunner:
 class MotoServer:
     """moto on 127.0.0.1 (an OS-chosen port) with ``faults`` and a Lambda runner in front.
 
-    Lambda uses moto's simple backend (no Docker). Usable as a context manager.
+    Lambda uses moto's simple backend (no Docker). Unless ``load_default_amis``, moto's
+    built-in AMI catalogue is skipped (``MOTO_EC2_LOAD_DEFAULT_AMIS=false``, set in the
+    environment if unset): any image id launches. Usable as a context manager.
     """
 
-    def __init__(self, *, run_lambdas: bool = True) -> None:
+    def __init__(self, *, run_lambdas: bool = True, load_default_amis: bool = False) -> None:
         self.faults = FaultPlan()
+        self._load_default_amis = load_default_amis
         self._run_lambdas = run_lambdas
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -442,6 +445,9 @@ class MotoServer:
         from werkzeug.serving import make_server  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if not self._load_default_amis:
+            # moto's 1300 built-in AMIs cost ~1 s per EC2 reset; any image id is accepted anyway
+            os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         self._runner = _LambdaRunner()
         runner: Any = self._runner if self._run_lambdas else _PassThrough()
         app = _Middleware(
