@@ -42,3 +42,17 @@ def test_harness_lifecycle(tmp_path: Path) -> None:
 
 def test_provider_names_this_harness() -> None:
     assert get_provider("local").harness == "cloud_common.local.testing:LocalHarness"
+
+
+def test_discovery_imports_no_client_module(run_python: object) -> None:
+    done = run_python(  # type: ignore[operator]
+        """
+        import sys
+        import cloud_common.core as core
+        assert "local" in [p.id for p in core.available_providers()]
+        heavy = ("sqlite3", "http.server", "subprocess", "cloud_common.local._storage")
+        print(sorted(m for m in heavy if m in sys.modules))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -2,24 +2,52 @@
 
 Standard library only. Data lives under a root folder: ``CloudCredentials.metadata["root"]``,
 else ``$CLOUD_COMMON_LOCAL_ROOT``, else a per-user data folder (see ``default_root``).
+
+The names below are imported on first use, so discovering the provider (which imports
+``cloud_common.local._info``) stays cheap.
 """
 
+from __future__ import annotations
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from cloud_common.local.__about__ import __version__
-from cloud_common.local._compute import (
-    IMAGES,
-    INSTANCE_TYPES,
-    NATIVE_STATES,
-    LocalComputeClient,
-)
-from cloud_common.local._presign import DEFAULT_PORT, DEFAULT_PRESIGN_BASE_URL
-from cloud_common.local._root import ENV_ROOT, default_root
-from cloud_common.local._server import RunningServer, serve, serve_in_thread
-from cloud_common.local._serverless import DEFAULT_TIMEOUT, LocalServerlessClient
-from cloud_common.local._storage import DEFAULT_CONTENT_TYPE, LocalStorageClient
+
+if TYPE_CHECKING:
+    from cloud_common.local._compute import (
+        IMAGES,
+        INSTANCE_TYPES,
+        NATIVE_STATES,
+        LocalComputeClient,
+    )
+    from cloud_common.local._objects import DEFAULT_CONTENT_TYPE
+    from cloud_common.local._presign import DEFAULT_PORT, DEFAULT_PRESIGN_BASE_URL
+    from cloud_common.local._root import ENV_ROOT, default_root
+    from cloud_common.local._server import RunningServer, serve, serve_in_thread
+    from cloud_common.local._serverless import DEFAULT_TIMEOUT, LocalServerlessClient
+    from cloud_common.local._storage import LocalStorageClient
 
 logging.getLogger("cloud_common.local").addHandler(logging.NullHandler())
+
+_WHERE = {
+    "DEFAULT_CONTENT_TYPE": "_objects",
+    "DEFAULT_PORT": "_presign",
+    "DEFAULT_PRESIGN_BASE_URL": "_presign",
+    "DEFAULT_TIMEOUT": "_serverless",
+    "ENV_ROOT": "_root",
+    "IMAGES": "_compute",
+    "INSTANCE_TYPES": "_compute",
+    "NATIVE_STATES": "_compute",
+    "LocalComputeClient": "_compute",
+    "LocalServerlessClient": "_serverless",
+    "LocalStorageClient": "_storage",
+    "RunningServer": "_server",
+    "default_root": "_root",
+    "serve": "_server",
+    "serve_in_thread": "_server",
+}
 
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
@@ -39,3 +67,16 @@ __all__ = [
     "serve",
     "serve_in_thread",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cloud_common.local' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"cloud_common.local.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
