@@ -17,8 +17,8 @@ from cloud_common.core import (
     ProviderUnavailableError,
     RateLimitedError,
     RetryPolicy,
-    Timeouts,
     TimeoutError,  # noqa: A004
+    Timeouts,
     TransientError,
     get_storage_client,
 )
