@@ -440,3 +440,14 @@ def test_credentials_without_root_use_env(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("CLOUD_COMMON_LOCAL_ROOT", str(tmp_path / "r2"))
     client = LocalStorageClient(CloudCredentials(CloudProvider.LOCAL))
     assert client.root == (tmp_path / "r2").resolve()
+
+
+def test_stream_argument_mistakes(storage: StorageClient, bucket: str, tmp_path: Path) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("hello")
+    with open(text, encoding="utf-8") as handle, pytest.raises(ValidationError):
+        storage.upload_stream(bucket, "k", handle)  # type: ignore[arg-type]
+    assert not storage.object_exists(bucket, "k")
+    storage.upload_file(bucket, "k", b"v")
+    with pytest.raises(ValidationError):
+        storage.download_stream(bucket, "k", tmp_path / "no" / "such" / "folder.bin")

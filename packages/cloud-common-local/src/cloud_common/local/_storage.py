@@ -301,6 +301,11 @@ class LocalStorageClient(StorageClient):
                 end = size if last is None else min(last + 1, size)
                 count = end - first
                 if isinstance(dest, (str, os.PathLike)):
+                    if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+                        raise ValidationError(
+                            f"dest {os.fspath(dest)!r} is in a folder that does not exist",
+                            operation="download_stream",
+                        )
                     return write_file_to_path(
                         dest, lambda fd: copy_fd_range(opened.fd, fd, first, count)
                     )

@@ -12,6 +12,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from cloud_common.core import ValidationError
+
 __all__ = [
     "CHUNK",
     "copy_fd_range",
@@ -44,7 +46,9 @@ def _reader(source: Any) -> Callable[[bytearray], int]:
         if not data:
             return 0
         if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"source.read() returned {type(data).__name__}, not bytes")
+            raise ValidationError(
+                f"source.read() returned {type(data).__name__}: open the file in binary mode"
+            )
         size = len(data)
         buffer[:size] = data
         return size
