@@ -1,0 +1,209 @@
+"""Construction: credentials, endpoints, botocore Config from RetryPolicy / Timeouts, one
+SDK client per service shared across threads, lazy SDK import, registry entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloud_common.aws import EC2ComputeClient, LambdaServerlessClient, S3StorageClient
+from cloud_common.aws._info import PROVIDER
+from cloud_common.aws.testing import MotoServer
+from cloud_common.core import (
+    AuthenticationError,
+    Capability,
+    CloudCredentials,
+    RetryPolicy,
+    Timeouts,
+    ValidationError,
+    get_provider,
+    get_storage_client,
+    open_storage,
+)
+
+
+def test_importing_the_package_and_reading_its_provider_info_imports_no_sdk() -> None:
+    code = (
+        "import sys, cloud_common.aws, cloud_common.aws._info, cloud_common.core as c;"
+        "c.available_providers(); c.get_provider('aws');"
+        "import cloud_common.aws._storage, cloud_common.aws._compute, cloud_common.aws._serverless;"
+        "bad = [m for m in ('boto3', 'botocore', 's3transfer', 'moto') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_entry_point_declares_the_provider() -> None:
+    info = get_provider("aws")
+    assert info == PROVIDER
+    assert info.url_schemes == ("s3",)
+    assert info.bucket_rules == "s3"
+    assert info.harness == "cloud_common.aws.testing:AwsHarness"
+    for capability in Capability:
+        assert info.supports(capability), capability
+    assert info.client_class("storage") is S3StorageClient
+    assert info.client_class("compute") is EC2ComputeClient
+    assert info.client_class("serverless") is LambdaServerlessClient
+
+
+def test_open_storage_by_url(server: MotoServer, raw_s3: Any) -> None:
+    raw_s3.create_bucket(Bucket="cc-open")
+    raw_s3.put_object(Bucket="cc-open", Key="a/b", Body=b"x")
+    client, bucket, key = open_storage("s3://cc-open/a/b", server.credentials())
+    assert client.download_file(bucket, key) == b"x"
+
+
+def test_botocore_config_comes_from_the_policy_and_timeouts(server: MotoServer) -> None:
+    policy = RetryPolicy(max_attempts=7)
+    with S3StorageClient(
+        server.credentials(),
+        retry_policy=policy,
+        timeouts=Timeouts(connect=3, read=9),
+        max_concurrency=16,
+    ) as s3:
+        config = s3.native.meta.config
+    assert config.retries == {"mode": "standard", "total_max_attempts": 7}
+    assert (config.connect_timeout, config.read_timeout) == (3, 9)
+    assert config.signature_version == "s3v4"
+    assert config.s3 == {"addressing_style": "path"}
+    assert config.max_pool_connections == 16
+
+
+def test_one_sdk_client_per_service_shared_across_threads(server: MotoServer) -> None:
+    s3 = S3StorageClient(server.credentials())
+    seen: list[Any] = []
+    barrier = threading.Barrier(8)
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(s3.native)
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in seen}) == 1
+    s3.close()
+    s3.close()
+    assert s3.create_bucket("cc-after-close") is True  # reconnects
+
+
+def test_concurrent_calls_on_one_client(storage: Any, bucket: str) -> None:
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            storage.upload_file(bucket, f"k{i}", str(i).encode())
+            assert storage.download_file(bucket, f"k{i}") == str(i).encode()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(list(storage.list_objects(bucket))) == 16
+
+
+def test_endpoint_precedence(server: MotoServer) -> None:
+    creds = CloudCredentials(
+        "aws",
+        access_key="AKIAPRECEDENCE0000",
+        secret_key="precedence-secret-value",
+        metadata={"endpoint_url": "http://127.0.0.1:1", "s3_endpoint_url": server.endpoint},
+    )
+    assert S3StorageClient(creds).native.meta.endpoint_url == server.endpoint
+    assert EC2ComputeClient(creds).native.meta.endpoint_url == "http://127.0.0.1:1"
+    option = S3StorageClient(creds, endpoint_url="http://127.0.0.1:2")
+    assert option.native.meta.endpoint_url == "http://127.0.0.1:2"
+
+
+def test_session_token_region_and_keys_reach_boto3(server: MotoServer) -> None:
+    creds = server.credentials(region="eu-central-1", session_token="session-token-value-123")
+    with S3StorageClient(creds) as s3:
+        frozen = s3.native._request_signer._credentials.get_frozen_credentials()
+        assert (frozen.access_key, frozen.secret_key, frozen.token) == (
+            server.access_key,
+            server.secret_key,
+            "session-token-value-123",
+        )
+        assert s3.native.meta.region_name == "eu-central-1"
+
+
+def test_no_credentials_use_the_default_chain(
+    monkeypatch: pytest.MonkeyPatch, server: MotoServer
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.secret_key)
+    with S3StorageClient(endpoint_url=server.endpoint) as s3:
+        assert s3.create_bucket("cc-default-chain") is True
+    assert S3StorageClient().region == "us-east-1"
+
+
+def test_a_profile_is_read_from_the_shared_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: MotoServer
+) -> None:
+    config = tmp_path / "credentials"
+    config.write_text(
+        f"[work]\naws_access_key_id = {server.access_key}\naws_secret_access_key = {server.secret_key}\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config))
+    creds = CloudCredentials("aws", profile="work", metadata={"endpoint_url": server.endpoint})
+    with get_storage_client(creds) as s3:
+        assert s3.create_bucket("cc-profile") is True
+    with (
+        get_storage_client(CloudCredentials("aws", profile="missing")) as s3,
+        pytest.raises(AuthenticationError, match="missing"),
+    ):
+        s3.list_buckets()
+
+
+def test_no_credentials_at_all_is_an_authentication_error(
+    monkeypatch: pytest.MonkeyPatch, server: MotoServer
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with get_storage_client(
+        CloudCredentials("aws", metadata={"endpoint_url": server.endpoint})
+    ) as s3:
+        with pytest.raises(AuthenticationError):
+            s3.list_buckets()
+        with pytest.raises(AuthenticationError):
+            s3.generate_presigned_url("cc-bucket", "k")
+
+
+def test_bad_keys_are_an_authentication_error(server: MotoServer) -> None:
+    with get_storage_client(server.bad_credentials()) as s3, pytest.raises(AuthenticationError):
+        s3.list_buckets()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"part_size": 1024}, "part_size"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"copy_threshold": 6 * 1024**3}, "copy_threshold"),
+        ({"retry_policy": 3}, "retry_policy"),
+        ({"timeouts": 3}, "timeouts"),
+        ({"addressing_style": "sideways"}, "addressing_style"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_options_are_validation_errors(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        get_storage_client(CloudCredentials("aws"), **kwargs)
+
+
+def test_half_a_key_pair_or_another_provider_is_refused() -> None:
+    with pytest.raises(ValidationError, match="secret_key"):
+        S3StorageClient(CloudCredentials("aws", access_key="AKIAONLYHALF000"))
+    with pytest.raises(ValidationError, match="aws"):
+        S3StorageClient(CloudCredentials("gcp"))
