@@ -86,4 +86,5 @@ def test_a_harness_must_subclass_harness(tmp_path: Path, suite_runner: Any, vari
     assert "is not a subclass of cloud_common.contract_tests.Harness" in run.output
     run = suite_runner(tmp_path, "acme-ok", "--cloud-harness", "no_such_module:H", plugins=variants)
     assert run.returncode == 4
+    assert "cannot import" in run.report["harness_error"]
     assert "cannot import the contract-test harness no_such_module:H" in run.output

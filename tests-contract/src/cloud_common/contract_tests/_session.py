@@ -144,8 +144,12 @@ class ContractSession:
                 "pass --cloud-harness module:Class"
             )
         self.report.harness = target
-        self.harness_class = _load_harness(target)
-        self.harness: Harness = self.harness_class()
+        try:
+            self.harness_class = _load_harness(target)
+            self.harness: Harness = self.harness_class()
+        except pytest.UsageError as exc:
+            self._harness_failed(str(exc))
+            raise
         if not self.harness.provider_id:
             self.harness.provider_id = provider_id
         if self.harness.provider_id != provider_id:
@@ -319,9 +323,7 @@ class ContractSession:
         try:
             self.harness.start()
         except Exception as exc:
-            self.report.harness_error = f"{type(exc).__name__}: {exc}"
-            if self.report_path is not None:
-                self.report.write(self.report_path, None)
+            self._harness_failed(f"{type(exc).__name__}: {exc}")
             raise pytest.UsageError(
                 f"the contract-test harness of {self.provider_id!r} "
                 f"({self.report.harness}) cannot start: {type(exc).__name__}: {exc}"
@@ -332,6 +334,12 @@ class ContractSession:
         self._root_level = root.level
         root.setLevel(logging.DEBUG)
         root.addHandler(self._watch)
+
+    def _harness_failed(self, reason: str) -> None:
+        """Record that the harness could not be loaded or started (the report says so)."""
+        self.report.harness_error = reason
+        if self.report_path is not None:
+            self.report.write(self.report_path, int(pytest.ExitCode.USAGE_ERROR))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector) -> Any:
@@ -400,7 +408,8 @@ class ContractSession:
             reason = _skip_reason(report)
         elif report.failed:
             lines = report.longreprtext.strip().splitlines()
-            reason = redact(lines[-1] if lines else "", self._secrets)
+            errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
+            reason = redact((errors or lines or [""])[0][:300], self._secrets)
         self.report.record(Outcome(item.nodeid, _reported_caps(caps), outcome, reason))
         return report
 

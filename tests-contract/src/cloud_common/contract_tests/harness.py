@@ -99,6 +99,14 @@ class Harness:
         ``FunctionInvocationError`` (moto's simple Lambda only echoes)."""
         return True
 
+    def presigned_urls_verified(self) -> bool:
+        """True when the fake checks presigned signatures (method, key, expiry).
+
+        Many emulators serve any presigned URL; the suite then skips the test that a PUT
+        URL does not authorise a GET. Providers verify their signing in unit tests too.
+        """
+        return False
+
     def other_credentials(self) -> CloudCredentials | None:
         """Working credentials of a second account, or None when the fake has one account.
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from cloud_common.contract_tests.harness import Harness
+
 pytestmark = pytest.mark.capability("storage")
 
 DATA = bytes(range(256)) + "ünïcødé".encode()
@@ -41,7 +43,7 @@ def test_presigned_get_is_for_one_object_only(storage: Any, bucket: str) -> None
 
 
 @pytest.mark.capability("storage.presign_put")
-def test_presigned_put_uploads_the_object(storage: Any, bucket: str, contract: Any) -> None:
+def test_presigned_put_uploads_the_object(storage: Any, bucket: str) -> None:
     url = storage.generate_presigned_url(bucket, "put/target.bin", 300, method="PUT")
     status, _, _ = _fetch(url, "PUT", DATA)
     assert status in (200, 201, 204), f"PUT of the presigned URL answered {status}"
@@ -49,7 +51,11 @@ def test_presigned_put_uploads_the_object(storage: Any, bucket: str, contract: A
 
 
 @pytest.mark.capability("storage.presign_put")
-def test_a_presigned_put_url_does_not_allow_get(storage: Any, bucket: str) -> None:
+def test_a_presigned_put_url_does_not_allow_get(
+    storage: Any, bucket: str, harness: Harness
+) -> None:
+    if not harness.presigned_urls_verified():
+        pytest.skip("harness limitation: the fake does not verify presigned signatures")
     storage.upload_file(bucket, "secret.bin", b"private")
     url = storage.generate_presigned_url(bucket, "secret.bin", 300, method="PUT")
     status, body, _ = _fetch(url)
