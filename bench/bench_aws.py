@@ -1,0 +1,263 @@
+"""cloud-common-aws against raw boto3 on the same moto server, in the same run.
+
+The moto server runs as its own process (``python -m moto.server -H 127.0.0.1 -p PORT``):
+it keeps about 5x an object in memory, so the client's memory is measured alone.
+
+Small objects: 500 put / get / delete of 1 KiB through ``get_storage_client`` (guard
+included) vs ``put_object`` / ``get_object`` / ``delete_object`` of a boto3 client with the
+same botocore config; interleaved per operation, three rounds, median. Streaming: 1 GiB
+``upload_stream`` / ``download_stream`` of binary files vs ``upload_fileobj`` /
+``download_fileobj`` (same part size and concurrency), each in its own child process so its
+peak RSS (``ru_maxrss``) is its own. ``quick=True``: 50 operations and 20 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+ACCESS_KEY = "AKIABENCHMARK0000000"
+SECRET_KEY = "bench-secret-key-value"
+MiB = 1024 * 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("moto server did not start")
+
+
+def _creds(endpoint: str) -> Any:
+    from cloud_common.core import CloudCredentials
+
+    return CloudCredentials(
+        "aws",
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        metadata={"endpoint_url": endpoint},
+    )
+
+
+def _raw_client(endpoint: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # What a careful boto3 user would write: the same settings cloud-common derives.
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 5},
+        connect_timeout=10,
+        read_timeout=60,
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+    )
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=config,
+    )
+
+
+def _small(endpoint: str, count: int) -> list[dict[str, Any]]:
+    from cloud_common.core import get_storage_client
+
+    ours = get_storage_client(_creds(endpoint))
+    raw = _raw_client(endpoint)
+    bucket = f"bench-{uuid.uuid4().hex[:10]}"
+    ours.create_bucket(bucket)
+    payload = os.urandom(1024)
+    ops = ("put", "get", "delete")
+    rounds: dict[str, list[float]] = {f"{w}_{op}": [] for w in ("ours", "raw") for op in ops}
+    clock = time.perf_counter
+    for round_no in range(3):
+        total = dict.fromkeys(rounds, 0.0)
+        for op in ops:
+            for i in range(count):
+                key = f"r{round_no}/o{i:04d}"
+                if op == "put":
+                    steps = [
+                        (
+                            "raw",
+                            lambda k=key: raw.put_object(
+                                Bucket=bucket, Key="raw/" + k, Body=payload
+                            ),
+                        ),
+                        ("ours", lambda k=key: ours.upload_file(bucket, "ours/" + k, payload)),
+                    ]
+                elif op == "get":
+                    steps = [
+                        (
+                            "raw",
+                            lambda k=key: raw.get_object(Bucket=bucket, Key="raw/" + k)[
+                                "Body"
+                            ].read(),
+                        ),
+                        ("ours", lambda k=key: ours.download_file(bucket, "ours/" + k)),
+                    ]
+                else:
+                    steps = [
+                        ("raw", lambda k=key: raw.delete_object(Bucket=bucket, Key="raw/" + k)),
+                        ("ours", lambda k=key: ours.delete_file(bucket, "ours/" + k)),
+                    ]
+                for who, step in steps if i % 2 else steps[::-1]:
+                    started = clock()
+                    step()
+                    total[f"{who}_{op}"] += clock() - started
+        for name, seconds in total.items():
+            rounds[name].append(seconds)
+    ours.close()
+    rows = []
+    for op in ops:
+        ours_ms = statistics.median(rounds[f"ours_{op}"]) / count * 1000
+        raw_ms = statistics.median(rounds[f"raw_{op}"]) / count * 1000
+        rows.append(
+            {
+                "name": f"s3 {op} 1 KiB x{count}",
+                "ours": ours_ms,
+                "unit": "ms/op",
+                "baseline": raw_ms,
+                "baseline_name": f"boto3 {op}_object",
+                "note": "median of 3 interleaved rounds",
+            }
+        )
+    return rows
+
+
+def _child(who: str, direction: str, endpoint: str, bucket: str, key: str, path: str) -> None:
+    """Run one streamed transfer in this (child) process; print seconds and peak RSS."""
+    started = 0.0
+    if who == "ours":
+        from cloud_common.core import get_storage_client
+
+        client = get_storage_client(_creds(endpoint))
+        client.list_buckets()  # connect before timing
+        started = time.perf_counter()
+        if direction == "up":
+            with open(path, "rb") as source:
+                client.upload_stream(bucket, key, source)
+        else:
+            with open(path, "wb") as dest:
+                client.download_stream(bucket, key, dest)
+    else:
+        raw = _raw_client(endpoint)
+        raw.list_buckets()
+        started = time.perf_counter()
+        if direction == "up":
+            with open(path, "rb") as source:
+                raw.upload_fileobj(source, bucket, key)
+        else:
+            with open(path, "wb") as dest:
+                raw.download_fileobj(bucket, key, dest)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
+
+
+def _run_child(*args: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "_child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _write_source(path: str, size: int) -> None:
+    block = os.urandom(MiB)
+    with open(path, "wb") as handle:
+        for _ in range(size // MiB):
+            handle.write(block)
+
+
+def _streaming(endpoint: str, size: int) -> list[dict[str, Any]]:
+    raw = _raw_client(endpoint)
+    bucket = f"bench-{uuid.uuid4().hex[:10]}"
+    raw.create_bucket(Bucket=bucket)
+    label = f"{size // MiB} MiB" if size < 1024 * MiB else f"{size // (1024 * MiB)} GiB"
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-aws-") as tmp:
+        source = os.path.join(tmp, "source.bin")
+        target = os.path.join(tmp, "target.bin")
+        _write_source(source, size)
+        for who in ("raw", "ours"):
+            key = f"{who}.bin"
+            results[f"{who}_up"] = _run_child(who, "up", endpoint, bucket, key, source)
+            results[f"{who}_down"] = _run_child(who, "down", endpoint, bucket, key, target)
+            if os.path.getsize(target) != size:
+                raise RuntimeError(f"{who}: downloaded {os.path.getsize(target)} bytes of {size}")
+            os.unlink(target)
+            raw.delete_object(Bucket=bucket, Key=key)  # moto holds objects in memory
+    rows = []
+    for direction, what in (("up", "upload_fileobj"), ("down", "download_fileobj")):
+        ours, base = results[f"ours_{direction}"], results[f"raw_{direction}"]
+        rows.append(
+            {
+                "name": f"s3 stream {direction} {label}",
+                "ours": size / MiB / ours["seconds"],
+                "unit": "MiB/s",
+                "baseline": size / MiB / base["seconds"],
+                "baseline_name": f"boto3 {what}",
+                "higher_is_better": True,
+            }
+        )
+        rows.append(
+            {
+                "name": f"s3 stream {direction} {label} peak RSS",
+                "ours": ours["peak_mib"],
+                "unit": "MiB",
+                "baseline": base["peak_mib"],
+                "baseline_name": f"boto3 {what}",
+                "note": "client process only (moto runs separately)",
+            }
+        )
+    return rows
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    proc, endpoint = _start_moto()
+    try:
+        rows = _small(endpoint, 50 if quick else 500)
+        rows += _streaming(endpoint, 20 * MiB if quick else 1024 * MiB)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        _child(*sys.argv[2:])
+    else:
+        for row in run("--quick" in sys.argv):
+            print(row)
