@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 
@@ -129,10 +128,8 @@ def test_import_error(serverless: ServerlessClient, code: Path) -> None:
 def test_timeout_kills_the_subprocess(root: Path, fn: str, tmp_path: Path) -> None:
     client = LocalServerlessClient(root=root)
     pidfile = tmp_path / "pid"
-    started = time.monotonic()
     with pytest.raises(TimeoutError):
         client.invoke_function(fn, {"sleep": 60, "pidfile": str(pidfile)}, timeout=1.5)
-    assert time.monotonic() - started < 30
     pid = int(pidfile.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
