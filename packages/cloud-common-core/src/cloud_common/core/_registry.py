@@ -197,7 +197,9 @@ def _entry_points(group: str) -> Iterator[_EntryPoint]:
                 continue
             seen.add(key)
             try:
-                with open(os.path.join(entry or ".", folder, "entry_points.txt"), encoding="utf-8") as f:
+                with open(
+                    os.path.join(entry or ".", folder, "entry_points.txt"), encoding="utf-8"
+                ) as f:
                     text = f.read()
             except OSError:
                 continue
