@@ -140,20 +140,35 @@ def test_copy_keeps_content_type_and_metadata(storage: GCSStorageClient, bucket:
         storage.copy_file(bucket, "missing", bucket, "dst2")
 
 
-def test_streams_are_resumable_chunked_and_ranged(creds: Any, bucket: str, tmp_path: Any) -> None:
-    client = GCSStorageClient(creds, chunk_size=256 * 1024)
-    data = bytes(range(256)) * 4096 * 3  # 3 MiB
-    seen = _requests(client)
+class _Pipe(io.RawIOBase):
+    """A non-seekable binary source (like a pipe or socket)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_a_large_seekable_source_streams_as_one_resumable_request(
+    creds: Any, bucket: str, tmp_path: Any
+) -> None:
+    client = GCSStorageClient(creds)
+    data = bytes(range(256)) * 4096 * 9  # 9 MiB: above the single-request limit
     src = tmp_path / "src.bin"
     src.write_bytes(data)
-    assert (
-        client.upload_stream(
-            bucket, "big", str(src), content_type="application/x-test", metadata={"m": "1"}
-        )
-        == f"gs://{bucket}/big"
+    seen = _requests(client)
+    url = client.upload_stream(
+        bucket, "big", str(src), content_type="application/x-test", metadata={"m": "1"}
     )
-    assert any("uploadType=resumable" in u for u in seen)
-    assert len([u for u in seen if u.startswith("PUT ")]) >= 12, "one request per 256 KiB chunk"
+    assert url == f"gs://{bucket}/big"
+    assert [u.split("?")[0].split(" ")[0] for u in seen if "/upload/" in u] == ["POST", "PUT"]
+    assert "uploadType=resumable" in seen[0] or any("uploadType=resumable" in u for u in seen)
     info = client.stat_object(bucket, "big")
     assert (info.size, info.content_type, info.metadata) == (
         len(data),
@@ -169,9 +184,74 @@ def test_streams_are_resumable_chunked_and_ranged(creds: Any, bucket: str, tmp_p
     buf = io.BytesIO()
     assert client.download_stream(bucket, "big", buf, byte_range=(len(data) - 5, None)) == 5
     assert buf.getvalue() == data[-5:]
-    client.upload_stream(bucket, "from-file", io.BytesIO(b"small"))
-    assert client.download_file(bucket, "from-file") == b"small"
+    part = io.BytesIO(b"skip" + data)
+    part.seek(4)
+    client.upload_stream(bucket, "from-offset", part)
+    assert client.download_file(bucket, "from-offset") == data
     client.close()
+
+
+def test_a_non_seekable_source_goes_up_in_chunks(creds: Any, bucket: str) -> None:
+    client = GCSStorageClient(creds, chunk_size=256 * 1024)
+    data = bytes(range(256)) * 4096 * 3  # 3 MiB
+    seen = _requests(client)
+    client.upload_stream(bucket, "piped", io.BufferedReader(_Pipe(data)))
+    assert len([u for u in seen if u.startswith("PUT ")]) >= 12, "one request per 256 KiB"
+    assert client.download_file(bucket, "piped") == data
+    client.upload_stream(bucket, "small", io.BytesIO(b"small"))
+    assert client.download_file(bucket, "small") == b"small"
+    client.close()
+
+
+def test_an_interrupted_stream_resumes_from_the_committed_offset(
+    httpserver: Any, tmp_path: Any
+) -> None:
+    from werkzeug.wrappers import Response
+
+    from cloud_common.gcp.testing._gcp_fake import _reset_connection
+
+    size = 9 * 1024 * 1024
+    data = bytes(range(256)) * (size // 256)
+    session = "/upload/storage/v1/b/rb/o"
+    calls: list[str] = []
+
+    def handler(request: Any) -> Any:
+        calls.append(f"{request.method} {request.headers.get('Content-Range', '')}")
+        if request.method == "POST":
+            return Response("", headers={"Location": httpserver.url_for(session) + "?upload_id=u1"})
+        if request.path == "/storage/v1/b/rb":
+            return Response('{"name": "rb"}', content_type="application/json")
+        if len(calls) == 2:  # first body: take it, then break the connection
+            request.get_data()
+            _reset_connection(request)
+            return Response("", status=500)
+        if request.headers.get("Content-Range") == f"bytes */{size}":
+            return Response("", status=308, headers={"Range": "bytes=0-4194303"})
+        body = request.get_data()
+        assert body == data[4194304:]
+        import base64
+
+        import google_crc32c
+
+        crc = base64.b64encode(google_crc32c.Checksum(data).digest()).decode()
+        return Response(
+            '{"name": "k", "bucket": "rb", "size": "%d", "crc32c": "%s"}' % (size, crc),
+            content_type="application/json",
+        )
+
+    import re as _re
+
+    httpserver.expect_request(_re.compile(".*")).respond_with_handler(handler)
+    src = tmp_path / "src.bin"
+    src.write_bytes(data)
+    client = GCSStorageClient(make_creds(endpoint=httpserver.url_for("/").rstrip("/")))
+    assert client.upload_stream("rb", "k", str(src)) == "gs://rb/k"
+    puts = [c for c in calls if c.startswith("PUT")]
+    assert puts == [
+        f"PUT bytes 0-{size - 1}/{size}",
+        f"PUT bytes */{size}",
+        f"PUT bytes 4194304-{size - 1}/{size}",
+    ]
 
 
 def test_a_failed_download_leaves_no_file(
@@ -334,3 +414,42 @@ def test_interop_with_raw_google_cloud_storage(
         {"a": "b"},
     )
     assert base64.b64decode(blob.md5_hash).hex() == storage.stat_object(bucket, "ours.txt").etag
+
+
+# -- the signed-URL gate the contract harness puts in front of the emulator ------------------
+
+
+def test_the_gate_checks_signatures_like_cloud_storage(
+    creds: Any, bucket: str, emulator: GcsEmulator, sa_info: dict[str, Any]
+) -> None:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from cloud_common.gcp.testing import SignedUrlGate, verify_v4_request
+
+    public = load_pem_private_key(sa_info["private_key"].encode(), None).public_key()
+    gate = SignedUrlGate(emulator.url, {sa_info["client_email"]: public}).start()
+    try:
+        client = GCSStorageClient(creds, signed_url_endpoint=gate.url)
+        client.upload_file(bucket, "dir/ü.txt", b"private", "text/plain")
+        get_url = client.generate_presigned_url(bucket, "dir/ü.txt", 60)
+        assert get_url.startswith(gate.url + "/")
+        assert _fetch(get_url) == (200, b"private")
+        put_url = client.generate_presigned_url(bucket, "dir/ü.txt", 60, method="PUT")
+        assert _fetch(put_url)[0] == 403, "a PUT signature does not authorise GET"
+        assert _fetch(put_url, "PUT", b"new", "application/octet-stream")[0] == 200
+        assert client.download_file(bucket, "dir/ü.txt") == b"new"
+        assert _fetch(get_url.replace("X-Goog-Expires=60", "X-Goog-Expires=61"))[0] == 403
+        assert _fetch(get_url.split("?")[0])[0] == 403
+        parts = urllib.parse.urlsplit(get_url)
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=61)
+        expired = verify_v4_request(
+            "GET",
+            parts.path,
+            parts.query,
+            {"Host": parts.netloc},
+            {sa_info["client_email"]: public},
+            later,
+        )
+        assert expired is not None and expired[:2] == (400, "ExpiredToken")
+    finally:
+        gate.stop()

@@ -58,6 +58,8 @@ class GcpSettings:
         retry_policy: Retries for every call and the deadline of long waits.
         timeouts: Connect/read timeouts per HTTP exchange.
         secrets: Values scrubbed from every message.
+        google_credentials: An explicit google-auth credentials object, or None.
+        signed_url_endpoint: Scheme and host signed URLs point at (storage only).
     """
 
     project_id: str
@@ -70,6 +72,7 @@ class GcpSettings:
     timeouts: Timeouts
     secrets: tuple[str, ...] = field(repr=False)
     google_credentials: Any = field(default=None, repr=False)
+    signed_url_endpoint: str | None = None
 
     def load_credentials(self) -> Any:
         """The google-auth credentials of the control and data plane.
@@ -225,6 +228,7 @@ def resolve_settings(
     else:
         value = options.get("api_endpoint") or creds.metadata.get(endpoint_key)
         endpoint = str(value).rstrip("/") if value else None
+    signed = options.pop("signed_url_endpoint", None) or creds.metadata.get("signed_url_endpoint")
     options.pop("endpoint", None)
     options.pop("api_endpoint", None)
     google_credentials = options.pop("google_credentials", None)
@@ -246,6 +250,7 @@ def resolve_settings(
         timeouts=timeouts,
         secrets=tuple(secrets),
         google_credentials=google_credentials,
+        signed_url_endpoint=str(signed).rstrip("/") if signed else None,
     )
 
 

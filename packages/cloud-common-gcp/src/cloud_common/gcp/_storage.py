@@ -26,6 +26,7 @@ from cloud_common.core import (
     ObjectNotFoundError,
     PathOrFile,
     StorageClient,
+    TransientError,
     ValidationError,
     object_url,
 )
@@ -45,6 +46,8 @@ T = TypeVar("T")
 DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024
 """Bytes per request of resumable uploads (a multiple of 256 KiB); bounds upload memory."""
 _CHUNK_QUANTUM = 256 * 1024
+_SINGLE_REQUEST_LIMIT = 8 * 1024 * 1024
+_READ_BLOCK = 1024 * 1024
 _DEFAULT_API = "https://storage.googleapis.com"
 
 
@@ -60,6 +63,9 @@ class GCSStorageClient(StorageClient):
             ``STORAGE_EMULATOR_HOST``); an ``http://`` endpoint uses anonymous credentials
             for data while a service-account key still signs URLs.
         chunk_size: Bytes per resumable-upload request (default 32 MiB).
+        signed_url_endpoint: Where signed URLs point (also
+            ``metadata["signed_url_endpoint"]``; default: the endpoint, else
+            ``https://storage.googleapis.com``).
         google_credentials: A google-auth credentials object to use as is.
 
     Raises:
@@ -317,7 +323,9 @@ class GCSStorageClient(StorageClient):
             "version": "v4",
             "expiration": datetime.timedelta(seconds=expires_in),
             "method": verb,
-            "api_access_endpoint": self._settings.endpoint or _DEFAULT_API,
+            "api_access_endpoint": (
+                self._settings.signed_url_endpoint or self._settings.endpoint or _DEFAULT_API
+            ),
         }
         if content_type:
             kwargs["content_type"] = content_type
@@ -476,19 +484,32 @@ class GCSStorageClient(StorageClient):
         content_type: Optional[str] = None,
         metadata: Optional[dict[str, str]] = None,
     ) -> str:
-        """Resumable upload in ``chunk_size`` pieces from a path or binary file, CRC32C
-        verified. Readers never see a partial object. Returns ``gs://b/k``."""
+        """Upload from a path or binary file in bounded memory, CRC32C-verified.
+
+        Seekable sources over 8 MiB go up as one resumable session streamed in a single
+        request (resumed from the committed offset after a failure); their CRC32C is
+        computed first and sent with the session, so the server rejects a corrupted
+        object. Non-seekable sources go up in ``chunk_size`` pieces. Readers never see a
+        partial object. Returns ``gs://b/k``.
+        """
+        op = "upload_stream"
         blob = self._blob(bucket, key, chunked=True)
         if metadata:
             blob.metadata = dict(metadata)
         where = object_url("gs", bucket, key)
+        kind = content_type or "application/octet-stream"
 
         def upload(handle: BinaryIO) -> None:
+            span = _seekable_span(handle)
+            if span is not None and span[1] > _SINGLE_REQUEST_LIMIT:
+                self._stream_resumable(blob, handle, span[0], span[1], kind)
+                return
             blob.upload_from_file(
-                handle,
-                content_type=content_type or "application/octet-stream",
+                handle if span is not None else _ForwardReader(handle),
+                size=span[1] if span is not None else None,
+                content_type=kind,
                 checksum="crc32c",
-                retry=self._retry("upload_stream"),
+                retry=self._retry(op),
                 timeout=self._timeout,
             )
 
@@ -499,8 +520,74 @@ class GCSStorageClient(StorageClient):
             else:
                 upload(source)
 
-        self._call("upload_stream", run, where, not_found=BucketNotFoundError)
+        self._call(op, run, where, not_found=BucketNotFoundError)
         return where
+
+    def _stream_resumable(
+        self, blob: Blob, handle: BinaryIO, start: int, size: int, content_type: str
+    ) -> None:
+        """One resumable session, the body streamed from ``handle`` in one request."""
+        from google.api_core import exceptions as gexc  # noqa: PLC0415
+
+        op = "upload_stream"
+        checksum = _crc32c(handle, start, size)
+        blob.crc32c = checksum
+        session = blob.create_resumable_upload_session(
+            content_type=content_type,
+            size=size,
+            client=self._client,
+            timeout=self._timeout,
+            checksum=None,
+            retry=self._retry(op),
+        )
+        http = self._client._http
+        first = [True]
+
+        def finished(response: Any) -> dict[str, Any] | None:
+            if response.status_code in (200, 201):
+                body: dict[str, Any] = response.json()
+                return body
+            if response.status_code == 308:
+                return None
+            raise gexc.from_http_response(response)  # type: ignore[no-untyped-call]
+
+        def attempt() -> dict[str, Any]:
+            offset = 0
+            if not first[0]:
+                probe = http.put(
+                    session,
+                    data=b"",
+                    headers={"Content-Range": f"bytes */{size}", "Content-Length": "0"},
+                    timeout=self._timeout,
+                )
+                done = finished(probe)
+                if done is not None:
+                    return done
+                committed = probe.headers.get("Range", "")
+                offset = int(committed.rsplit("-", 1)[1]) + 1 if committed else 0
+            first[0] = False
+            handle.seek(start + offset)
+            response = http.put(
+                session,
+                data=_LimitedReader(handle, size - offset),
+                headers={
+                    "Content-Range": f"bytes {offset}-{size - 1}/{size}",
+                    "Content-Length": str(size - offset),
+                    "Content-Type": content_type,
+                },
+                timeout=self._timeout,
+            )
+            done = finished(response)
+            if done is None:
+                raise gexc.ServiceUnavailable("the upload session is not complete yet")  # type: ignore[no-untyped-call]
+            return done
+
+        resource = self._retry(op)(attempt)()
+        stored = resource.get("crc32c")
+        if stored and stored != checksum:
+            raise TransientError(
+                f"checksum mismatch after upload: sent crc32c {checksum}, stored {stored}"
+            )
 
     def download_stream(
         self,
@@ -557,6 +644,87 @@ class GCSStorageClient(StorageClient):
         except ObjectNotFoundError:
             self._require_bucket(op, bucket, where)
             raise
+
+
+class _LimitedReader:
+    """A file view of the next ``remaining`` bytes, streamed by requests (no buffering)."""
+
+    def __init__(self, inner: BinaryIO, remaining: int) -> None:
+        self._inner = inner
+        self._left = remaining
+
+    def __len__(self) -> int:
+        return self._left
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._inner.read(want)
+        self._left -= len(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            block = self.read(_READ_BLOCK)
+            if not block:
+                return
+            yield block
+
+
+class _ForwardReader:
+    """A non-seekable source with the ``tell()`` the SDK's chunked upload asks for.
+
+    Each chunk is read into memory and retried from there; only a seek to the current
+    position is possible.
+    """
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self._pos += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if (whence, offset) in ((os.SEEK_SET, self._pos), (os.SEEK_CUR, 0)):
+            return self._pos
+        raise ValidationError("the source is not seekable: the upload cannot be resumed")
+
+
+def _seekable_span(handle: BinaryIO) -> tuple[int, int] | None:
+    """``(start, size)`` of what is left in a seekable file, else None."""
+    try:
+        if not handle.seekable():
+            return None
+        start = handle.tell()
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return start, end - start
+
+
+def _crc32c(handle: BinaryIO, start: int, size: int) -> str:
+    """Base64 CRC32C of ``size`` bytes from ``start`` (as GCS reports it)."""
+    import google_crc32c  # noqa: PLC0415
+
+    checksum = google_crc32c.Checksum()  # type: ignore[no-untyped-call]
+    handle.seek(start)
+    left = size
+    while left > 0:
+        block = handle.read(min(_READ_BLOCK, left))
+        if not block:
+            raise ValidationError("the source ended before its size was read")
+        checksum.update(block)  # type: ignore[no-untyped-call]
+        left -= len(block)
+    handle.seek(start)
+    return base64.b64encode(checksum.digest()).decode()  # type: ignore[no-untyped-call]
 
 
 class _CountingWriter:

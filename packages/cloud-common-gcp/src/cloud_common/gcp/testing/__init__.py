@@ -9,5 +9,14 @@ from __future__ import annotations
 from cloud_common.gcp.testing._gcp_fake import Fault, GcpFake
 from cloud_common.gcp.testing._gcs_emulator import GcsEmulator
 from cloud_common.gcp.testing._harness import GcpHarness, make_service_account_info
+from cloud_common.gcp.testing._signed_urls import SignedUrlGate, verify_v4_request
 
-__all__ = ["Fault", "GcpFake", "GcpHarness", "GcsEmulator", "make_service_account_info"]
+__all__ = [
+    "Fault",
+    "GcpFake",
+    "GcpHarness",
+    "GcsEmulator",
+    "SignedUrlGate",
+    "make_service_account_info",
+    "verify_v4_request",
+]

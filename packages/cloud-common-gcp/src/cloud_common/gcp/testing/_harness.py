@@ -9,6 +9,7 @@ from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import CloudCredentials, CloudProvider, RetryPolicy, Timeouts
 from cloud_common.gcp.testing._gcp_fake import GcpFake
 from cloud_common.gcp.testing._gcs_emulator import GcsEmulator
+from cloud_common.gcp.testing._signed_urls import SignedUrlGate
 
 __all__ = ["GcpHarness", "make_service_account_info"]
 
@@ -46,26 +47,37 @@ def make_service_account_info(
 
 class GcpHarness(Harness):
     """Cloud Storage on an emulator (fake-gcs-server, else gcp-storage-emulator), Compute
-    and Cloud Functions on :class:`GcpFake`; a generated service-account key signs URLs."""
+    and Cloud Functions on :class:`GcpFake`; a generated service-account key signs URLs,
+    which point at a :class:`SignedUrlGate` that checks them as Cloud Storage does."""
 
     provider_id = "gcp"
 
     def __init__(self) -> None:
         self.emulator: GcsEmulator | None = None
         self.fake: GcpFake | None = None
+        self.gate: SignedUrlGate | None = None
         self._sa = ""
 
     def start(self) -> None:
-        self._sa = json.dumps(make_service_account_info())
+        from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
+            load_pem_private_key,
+        )
+
+        info = make_service_account_info()
+        self._sa = json.dumps(info)
+        public = load_pem_private_key(info["private_key"].encode(), None).public_key()
         self.emulator = GcsEmulator().start()
         try:
+            self.gate = SignedUrlGate(self.emulator.url, {info["client_email"]: public}).start()
             self.fake = GcpFake(PROJECT).start()
         except BaseException:
-            self.emulator.stop()
+            self.stop()
             raise
-        self.fake.op_polls = 1
 
     def stop(self) -> None:
+        if self.gate is not None:
+            self.gate.stop()
+            self.gate = None
         if self.fake is not None:
             self.fake.stop()
             self.fake = None
@@ -74,7 +86,7 @@ class GcpHarness(Harness):
             self.emulator = None
 
     def credentials(self) -> CloudCredentials:
-        if self.emulator is None or self.fake is None:
+        if self.emulator is None or self.fake is None or self.gate is None:
             raise RuntimeError("GcpHarness.start() first")
         return CloudCredentials(
             CloudProvider.GCP,
@@ -82,6 +94,7 @@ class GcpHarness(Harness):
             project_id=PROJECT,
             metadata={
                 "endpoint": self.emulator.url,
+                "signed_url_endpoint": self.gate.url,
                 "compute_endpoint": self.fake.url,
                 "functions_endpoint": self.fake.url,
                 "service_account_info": self._sa,
