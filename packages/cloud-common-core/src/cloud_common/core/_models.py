@@ -23,7 +23,17 @@ __all__ = [
 _PROVIDER_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _REDACTED = "<redacted>"
 # Metadata keys whose values are secrets: never shown in repr, str or to_dict.
-_SECRET_WORDS = ("secret", "token", "password", "passwd", "private", "credential", "key", "sas")
+_SECRET_WORDS = (
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "private",
+    "credential",
+    "key",
+    "sas",
+    "account_info",  # service_account_info: a whole service-account key (JSON)
+)
 _NOT_SECRET = frozenset({"key_name", "service_account_file", "endpoint_url", "endpoint", "root"})
 
 
