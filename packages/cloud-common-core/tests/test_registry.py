@@ -193,3 +193,12 @@ def test_a_whole_scenario_at_debug_leaves_no_secret_in_any_record(
     for record in caplog.records:
         text = record.getMessage()
         assert SECRET not in text and "AKIDSCENARIO" not in text and "tok-123456" not in text
+
+
+def test_invoke_timeout_passes_through_only_to_providers_that_take_it(memtest: str) -> None:
+    serverless = get_serverless_client(memtest)
+    with pytest.raises(NotSupportedError, match="per-call timeout"):
+        serverless.invoke_function("f", {}, timeout=5)
+    with pytest.raises(ValidationError, match="timeout"):
+        serverless.invoke_function("f", {}, timeout=0)
+    assert serverless.invoke_function("f", {"a": 1}) == {"a": 1}

@@ -8,6 +8,7 @@ types of returns. So a careless third-party provider still keeps the contract.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -499,16 +500,32 @@ class GuardedServerlessClient(_Guard, ServerlessClient):
         )
         return result
 
-    def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def invoke_function(
+        self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
         self._name(function_name, "invoke_function")
         if not isinstance(payload, dict):
             raise ValidationError(
                 f"payload must be a dict, not {type(payload).__name__}", operation="invoke_function"
             )
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+                raise ValidationError(
+                    f"timeout {timeout!r} must be a number of seconds > 0",
+                    operation="invoke_function",
+                )
+            if "timeout" not in inspect.signature(self._inner.invoke_function).parameters:
+                raise NotSupportedError(
+                    f"{self._info.id} does not take a per-call timeout",
+                    provider=self._info.id,
+                    operation="invoke_function",
+                )
+            extra["timeout"] = timeout
         result: dict[str, Any] = self._run(
             "invoke_function",
             function_name,
-            lambda: self._inner.invoke_function(function_name, payload),
+            lambda: self._inner.invoke_function(function_name, payload, **extra),
             dict,
         )
         return result
