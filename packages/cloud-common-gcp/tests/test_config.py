@@ -99,6 +99,9 @@ def test_no_secret_in_repr(sa_info: dict[str, Any]) -> None:
     )
     assert "PRIVATE KEY" not in repr(client)
     assert "PRIVATE KEY" not in repr(client._settings)
+    creds = make_creds(service_account_info=json.dumps(sa_info))
+    assert "PRIVATE KEY" not in repr(creds)
+    assert "PRIVATE KEY" not in json.dumps(creds.to_dict())
 
 
 def test_provider_info_declares_what_the_clients_implement() -> None:

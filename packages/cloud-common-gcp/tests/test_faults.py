@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -131,6 +132,30 @@ def test_uploads_are_retried_too(httpserver: HTTPServer) -> None:
     gcs.on(path, error(503, ERROR_503), _reset, ok(body, **{"Content-Type": "application/json"}))
     assert _storage(httpserver).upload_file("fault-bucket", "k", b"x") == "gs://fault-bucket/k"
     assert gcs.hits == [path] * 3
+
+
+def test_a_bucket_name_taken_by_another_project_is_false_with_one_warning(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    gcs = ScriptedGCS(httpserver)
+    taken = json.dumps(
+        {
+            "error": {
+                "code": 409,
+                "message": "Your previous request to create the named bucket succeeded and you already own it.",
+            }
+        }
+    )
+    gcs.on("/storage/v1/b", error(409, taken))
+    client = _storage(httpserver)
+    caplog.set_level(logging.WARNING)
+    gcs.script["/storage/v1/b"] = [error(409, taken), ok(b'{"items": [{"name": "mine-1"}]}')]
+    assert client.create_bucket("mine-1") is True
+    assert not caplog.records
+    gcs.script["/storage/v1/b"] = [error(409, taken), ok(b'{"items": []}')]
+    assert client.create_bucket("theirs-1") is False
+    assert len(caplog.records) == 1
+    assert "another project" in caplog.records[0].getMessage()
 
 
 def test_compute_retries_faults(fake: GcpFake) -> None:

@@ -6,6 +6,7 @@ import base64
 import datetime
 import hashlib
 import io
+import json
 import logging
 import urllib.error
 import urllib.parse
@@ -235,7 +236,7 @@ def test_an_interrupted_stream_resumes_from_the_committed_offset(
 
         crc = base64.b64encode(google_crc32c.Checksum(data).digest()).decode()
         return Response(
-            '{"name": "k", "bucket": "rb", "size": "%d", "crc32c": "%s"}' % (size, crc),
+            json.dumps({"name": "k", "bucket": "rb", "size": str(size), "crc32c": crc}),
             content_type="application/json",
         )
 

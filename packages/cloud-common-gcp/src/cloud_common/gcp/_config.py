@@ -232,9 +232,11 @@ def resolve_settings(
     options.pop("endpoint", None)
     options.pop("api_endpoint", None)
     google_credentials = options.pop("google_credentials", None)
-    anonymous = bool(endpoint and endpoint.startswith("http://")) or (
-        creds.metadata.get("anonymous", "").lower() in ("1", "true", "yes")
-    )
+    forced = creds.metadata.get("anonymous", "").lower()
+    if forced in ("1", "true", "yes", "0", "false", "no"):
+        anonymous = forced in ("1", "true", "yes")
+    else:
+        anonymous = bool(endpoint and endpoint.startswith("http://"))
     info = load_service_account_info(creds)
     secrets = list(creds.secrets())
     if info and isinstance(info.get("private_key"), str):

@@ -105,6 +105,9 @@ class GcpFake:
         self._ops: dict[str, _Operation] = {}
         self._loaded: dict[str, Callable[[Any], Any]] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="cc-gcp-fake-")
+        self.require_auth = False
+        self._signers: dict[str, Any] = {}
+        self._tokens: set[str] = set()
         self._server: Any = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -147,6 +150,7 @@ class GcpFake:
             self.requests.clear()
             self.headers.clear()
             self.op_polls = 1
+            self.require_auth = False
 
     # -- test hooks -------------------------------------------------------------------
 
@@ -204,6 +208,62 @@ class GcpFake:
             self._functions[full] = fn
             return fn
 
+    def trust(self, email: str, public_key: Any) -> None:
+        """Accept this service account at ``/token`` and its self-signed JWTs; with
+        ``require_auth`` every other caller gets 401 UNAUTHENTICATED."""
+        with self._lock:
+            self._signers[email] = public_key
+
+    def _token(self, request: Any) -> tuple[int, dict[str, Any]]:
+        """The OAuth token endpoint (``token_uri``): a JWT-bearer grant → access or ID token."""
+        claims = self._verified_claims(str(request.form.get("assertion", "")))
+        if claims is None:
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        now = int(datetime.now(timezone.utc).timestamp())
+        if "target_audience" in claims:
+            token = _unsigned_jwt(
+                {
+                    "aud": claims["target_audience"],
+                    "azp": claims["iss"],
+                    "email": claims["iss"],
+                    "iss": "https://accounts.google.com",
+                    "iat": now,
+                    "exp": now + 3600,
+                }
+            )
+            with self._lock:
+                self._tokens.add(token)
+            return 200, {"id_token": token}
+        token = "ya29.fake-" + uuid.uuid4().hex
+        with self._lock:
+            self._tokens.add(token)
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+
+    def _verified_claims(self, jwt: str) -> dict[str, Any] | None:
+        from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
+        try:
+            head, body, sig = jwt.split(".")
+            claims: dict[str, Any] = json.loads(_b64url(body))
+            key = self._signers.get(str(claims.get("iss")))
+            if key is None:
+                return None
+            key.verify(_b64url(sig), f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        except (ValueError, InvalidSignature):
+            return None
+        return claims
+
+    def _authorized(self, request: Any) -> bool:
+        scheme, _, token = str(request.headers.get("Authorization", "")).partition(" ")
+        if scheme != "Bearer" or not token:
+            return False
+        with self._lock:
+            if token in self._tokens:
+                return True
+        return self._verified_claims(token) is not None  # a self-signed service-account JWT
+
     def function(self, full_name: str) -> dict[str, Any] | None:
         """The stored JSON of a function, or None."""
         with self._lock:
@@ -235,6 +295,15 @@ class GcpFake:
             return Response(
                 data, status=fault.status, content_type="application/json", headers=fault.headers
             )
+        if path == "/token" and method == "POST":
+            status, payload = self._token(request)
+            return Response(json.dumps(payload), status=status, content_type="application/json")
+        if self.require_auth and not path.startswith("/upload/") and not self._authorized(request):
+            status, payload = _error(
+                401, "Request had invalid authentication credentials.", "authError"
+            )
+            payload["error"]["status"] = "UNAUTHENTICATED"
+            return Response(json.dumps(payload), status=401, content_type="application/json")
         try:
             if path.startswith("/compute/v1/"):
                 status, payload = self._compute(method, path[len("/compute/v1/") :], request)
@@ -752,6 +821,21 @@ class GcpFake:
         entry: Callable[[Any], Any] = getattr(module, entry_name)
         self._loaded[full] = entry
         return entry
+
+
+def _b64url(text: str) -> bytes:
+    import base64  # noqa: PLC0415
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    import base64  # noqa: PLC0415
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2ln"
 
 
 class _HttpError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 from cloud_common.contract_tests.harness import Harness
@@ -57,6 +58,7 @@ class GcpHarness(Harness):
         self.fake: GcpFake | None = None
         self.gate: SignedUrlGate | None = None
         self._sa = ""
+        self._bad_sa = ""
 
     def start(self) -> None:
         from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
@@ -64,7 +66,6 @@ class GcpHarness(Harness):
         )
 
         info = make_service_account_info()
-        self._sa = json.dumps(info)
         public = load_pem_private_key(info["private_key"].encode(), None).public_key()
         self.emulator = GcsEmulator().start()
         try:
@@ -73,6 +74,15 @@ class GcpHarness(Harness):
         except BaseException:
             self.stop()
             raise
+        # Real OAuth flows against the fake's token endpoint: the fake trusts this key
+        # only, so bad_credentials() (another key) is refused as Google would refuse it.
+        self.fake.trust(info["client_email"], public)
+        self.fake.require_auth = True
+        info["token_uri"] = f"{self.fake.url}/token"
+        self._sa = json.dumps(info)
+        stranger = make_service_account_info(email="stranger@cc-contract.iam.gserviceaccount.com")
+        stranger["token_uri"] = info["token_uri"]
+        self._bad_sa = json.dumps(stranger)
 
     def stop(self) -> None:
         if self.gate is not None:
@@ -86,6 +96,15 @@ class GcpHarness(Harness):
             self.emulator = None
 
     def credentials(self) -> CloudCredentials:
+        return self._credentials(self._sa)
+
+    def bad_credentials(self) -> CloudCredentials | None:
+        return self._credentials(self._bad_sa)
+
+    def presigned_urls_verified(self) -> bool:
+        return True
+
+    def _credentials(self, service_account: str) -> CloudCredentials:
         if self.emulator is None or self.fake is None or self.gate is None:
             raise RuntimeError("GcpHarness.start() first")
         return CloudCredentials(
@@ -97,7 +116,8 @@ class GcpHarness(Harness):
                 "signed_url_endpoint": self.gate.url,
                 "compute_endpoint": self.fake.url,
                 "functions_endpoint": self.fake.url,
-                "service_account_info": self._sa,
+                "service_account_info": service_account,
+                "anonymous": "false",
                 "zone": f"{REGION}-a",
             },
         )
@@ -108,6 +128,17 @@ class GcpHarness(Harness):
                 max_attempts=3, backoff_base=0.01, backoff_cap=0.05, deadline=30
             ),
             "timeouts": Timeouts(connect=5, read=30),
+        }
+
+    def unreachable_client_options(self, service: str) -> dict[str, Any] | None:
+        with socket.socket() as sock:  # a port nobody listens on
+            sock.bind(("127.0.0.1", 0))
+            closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        key = "endpoint" if service == "storage" else "api_endpoint"
+        return {
+            key: closed,
+            "retry_policy": RetryPolicy(max_attempts=2, backoff_base=0.01, deadline=10),
+            "timeouts": Timeouts(connect=2, read=5),
         }
 
     def instance_args(self) -> tuple[str, str]:
@@ -126,3 +157,4 @@ class GcpHarness(Harness):
     def reset(self) -> None:
         if self.fake is not None:
             self.fake.reset()
+            self.fake.require_auth = True
