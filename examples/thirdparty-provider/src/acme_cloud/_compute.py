@@ -52,8 +52,9 @@ class AcmeComputeClient(AcmeClient, ComputeClient):
         ).to_dict()
 
     def _mine(self, instance_id: str) -> dict[str, Any]:
+        account = self._account()  # first: an unknown id must not hide bad credentials
         instance = self._cloud.instance(instance_id)
-        if instance["account"] != self._account():
+        if instance["account"] != account:
             raise AcmeNotFound(f"instance {instance_id}")
         return instance
 

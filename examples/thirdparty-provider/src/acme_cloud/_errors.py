@@ -8,6 +8,7 @@ from acme_cloud._store import (
     AcmeNoSuchBucket,
     AcmeNoSuchKey,
     AcmeNotFound,
+    AcmeUnavailable,
 )
 from cloud_common.core import (
     AlreadyExistsError,
@@ -43,6 +44,6 @@ def translate(exc: BaseException) -> CloudError | None:
     if isinstance(exc, AcmeConflict):
         text = str(exc)
         return AlreadyExistsError(text) if "another account" in text else ConflictError(text)
-    if isinstance(exc, OSError):
+    if isinstance(exc, (AcmeUnavailable, OSError)):
         return ProviderUnavailableError(f"the account store is unusable: {exc}")
     return None

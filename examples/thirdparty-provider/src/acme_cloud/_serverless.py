@@ -86,12 +86,13 @@ class AcmeServerlessClient(AcmeClient, ServerlessClient):
         return self._policy.call("create_function", run, resource=name)
 
     def _meta(self, name: str) -> dict[str, Any]:
+        account = self._account()  # first: an unknown name must not hide bad credentials
         try:
             path = self._cloud.function_dir(name)
         except AcmeNotFound:
             raise FunctionNotFoundError(f"no function {name}") from None
         meta: dict[str, Any] = json.loads((path / "function.json").read_text(encoding="utf-8"))
-        if meta["account"] != self._account():
+        if meta["account"] != account:
             raise FunctionNotFoundError(f"no function {name}")
         return meta
 

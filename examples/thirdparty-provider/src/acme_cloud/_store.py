@@ -29,6 +29,7 @@ __all__ = [
     "AcmeNoSuchBucket",
     "AcmeNoSuchKey",
     "AcmeNotFound",
+    "AcmeUnavailable",
 ]
 
 _LOCK = threading.RLock()
@@ -36,6 +37,10 @@ _LOCK = threading.RLock()
 
 class AcmeError(Exception):
     """Base of what the Acme cloud raises (its "SDK exceptions")."""
+
+
+class AcmeUnavailable(AcmeError):
+    """The account store cannot be reached."""
 
 
 class AcmeAuthError(AcmeError):
@@ -78,7 +83,9 @@ class AcmeCloud:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         if not (self.root / "accounts.json").is_file():
-            raise AcmeError(f"{self.root} is not an Acme account store (use AcmeCloud.create)")
+            raise AcmeUnavailable(
+                f"{self.root} is not an Acme account store (use AcmeCloud.create)"
+            )
 
     @classmethod
     def create(cls, root: str | os.PathLike[str]) -> AcmeCloud:

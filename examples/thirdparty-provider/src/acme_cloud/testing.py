@@ -60,6 +60,9 @@ class AcmeHarness(Harness):
             CloudProvider(self.provider_id), access_key=access_key, secret_key=wrong
         )
 
+    def unreachable_client_options(self, service: str) -> dict[str, Any] | None:
+        return {"root": str(self._root / "no-such-store")}
+
     def other_credentials(self) -> CloudCredentials | None:
         access_key, secret_key = self._other_keys
         return CloudCredentials(

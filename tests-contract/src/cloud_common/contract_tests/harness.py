@@ -81,6 +81,13 @@ class Harness:
         """Keyword arguments used with ``bad_credentials()``."""
         return self.client_options(service)
 
+    def unreachable_client_options(self, service: str) -> dict[str, Any] | None:
+        """Keyword arguments (used with ``credentials()``) that point the client at a
+        service that does not answer, e.g. a closed port on 127.0.0.1; None (default)
+        skips the test that list calls then raise ``TransientError`` instead of
+        returning ``[]``. Keep retries short (a timeout or retry option) if you can."""
+        return None
+
     def instance_args(self) -> tuple[str, str]:
         """``(instance_type, image_id)`` that ``create_instance`` accepts."""
         raise NotImplementedError

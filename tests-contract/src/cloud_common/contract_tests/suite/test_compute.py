@@ -175,11 +175,31 @@ def test_wait_for_state_returns_the_instance_in_that_state(
     expect_error(ValidationError, lambda: compute.wait_for_state(iid, "sleeping", 1))
 
 
+@pytest.mark.parametrize(
+    "call",
+    ["list_instances", "start", "stop", "terminate", "terminate-unknown", "create_instance"],
+)
 def test_bad_credentials_raise_an_auth_error(
-    contract: ContractSession, harness: Harness, bad_credentials: CloudCredentials
+    contract: ContractSession,
+    harness: Harness,
+    bad_credentials: CloudCredentials,
+    instance: dict[str, Any],
+    unique: Callable[[str], str],
+    call: str,
 ) -> None:
-    def call() -> Any:
-        client = contract.build("compute", bad_credentials, harness.bad_client_options("compute"))
-        return client.list_instances()
+    iid = instance["id"]
+    calls: dict[str, Callable[[Any], Any]] = {
+        "list_instances": lambda c: c.list_instances(),
+        "start": lambda c: c.start_instance(iid),
+        "stop": lambda c: c.stop_instance(iid),
+        "terminate": lambda c: c.terminate_instance(iid),
+        "terminate-unknown": lambda c: c.terminate_instance(UNKNOWN_ID),
+        "create_instance": lambda c: c.create_instance(unique("vm"), *harness.instance_args()),
+    }
 
-    expect_error((AuthenticationError, PermissionDeniedError), call)
+    def attempt() -> Any:
+        client = contract.build("compute", bad_credentials, harness.bad_client_options("compute"))
+        return calls[call](client)
+
+    expect_error((AuthenticationError, PermissionDeniedError), attempt)
+    _wait(contract, iid, "pending", "running")  # a refused call changes nothing

@@ -137,13 +137,30 @@ def test_get_function_returns_the_same_shape(
     expect_error(FunctionNotFoundError, lambda: serverless.get_function(unique("fn")))
 
 
+@pytest.mark.parametrize("call", ["list_functions", "invoke", "delete", "delete-absent"])
 def test_bad_credentials_raise_an_auth_error(
-    contract: ContractSession, harness: Harness, bad_credentials: CloudCredentials
+    contract: ContractSession,
+    harness: Harness,
+    bad_credentials: CloudCredentials,
+    serverless: Any,
+    function_name: str,
+    unique: Callable[[str], str],
+    call: str,
 ) -> None:
-    def call() -> Any:
+    calls: dict[str, Callable[[Any], Any]] = {
+        "list_functions": lambda c: c.list_functions(),
+        "invoke": lambda c: c.invoke_function(function_name, {"x": 1}),
+        "delete": lambda c: c.delete_function(function_name),
+        "delete-absent": lambda c: c.delete_function(unique("fn")),
+    }
+
+    def attempt() -> Any:
         client = contract.build(
             "serverless", bad_credentials, harness.bad_client_options("serverless")
         )
-        return client.list_functions()
+        return calls[call](client)
 
-    expect_error((AuthenticationError, PermissionDeniedError), call)
+    expect_error((AuthenticationError, PermissionDeniedError), attempt)
+    assert function_name in [f["name"] for f in serverless.list_functions()], (
+        "a refused call changes nothing"
+    )
