@@ -86,8 +86,14 @@ def test_a_download_that_drops_a_byte_fails(runs: dict[str, Any]) -> None:
     )
 
 
-def test_a_delete_that_does_not_delete_fails(runs: dict[str, Any]) -> None:
-    _failed(runs["acme-nodelete"], "test_delete_file_is_true_and_the_object_is_gone")
+def test_a_delete_that_does_not_delete_fails_and_leaves_buckets_behind(
+    runs: dict[str, Any],
+) -> None:
+    run = runs["acme-nodelete"]
+    _failed(run, "test_delete_file_is_true_and_the_object_is_gone")
+    assert any(left.startswith("bucket cct") for left in run.report["leftovers"]), run.report[
+        "leftovers"
+    ]
 
 
 def test_a_list_that_omits_an_entry_fails(runs: dict[str, Any]) -> None:
