@@ -150,6 +150,9 @@ class ContractSession:
         except pytest.UsageError as exc:
             self._harness_failed(str(exc))
             raise
+        except Exception as exc:
+            self._harness_failed(f"{type(exc).__name__}: {exc}")
+            raise pytest.UsageError(f"cannot create the harness {target}: {exc}") from exc
         if not self.harness.provider_id:
             self.harness.provider_id = provider_id
         if self.harness.provider_id != provider_id:
@@ -324,6 +327,10 @@ class ContractSession:
             self.harness.start()
         except Exception as exc:
             self._harness_failed(f"{type(exc).__name__}: {exc}")
+            try:
+                self.harness.stop()  # release what a partial start left running
+            except Exception:
+                logger.debug("harness stop after a failed start failed too", exc_info=True)
             raise pytest.UsageError(
                 f"the contract-test harness of {self.provider_id!r} "
                 f"({self.report.harness}) cannot start: {type(exc).__name__}: {exc}"
