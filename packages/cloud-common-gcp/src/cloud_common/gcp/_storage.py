@@ -96,6 +96,7 @@ class GCSStorageClient(StorageClient):
             client_options=client_options,
         )
         self._timeout = (settings.timeouts.connect, settings.timeouts.read)
+        self._signing_creds: Any = None
 
     def __repr__(self) -> str:
         s = self._settings
@@ -347,7 +348,9 @@ class GCSStorageClient(StorageClient):
             and settings.service_account_info is None
         ):
             raise AuthenticationError(f"anonymous (emulator) credentials cannot sign: {needs}")
-        creds = settings.signing_credentials()
+        creds = self._signing_creds
+        if creds is None:
+            creds = self._signing_creds = settings.signing_credentials()
         from google.oauth2 import service_account  # noqa: PLC0415
 
         if isinstance(creds, service_account.Credentials):
