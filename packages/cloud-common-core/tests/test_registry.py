@@ -139,8 +139,10 @@ def test_clients_are_built_lazily_with_credentials_and_options(memtest: str) -> 
 
 def test_guard_validates_before_the_provider_sees_anything(memtest: str) -> None:
     storage = get_storage_client(memtest)
+    with pytest.raises(ValidationError) as info:
+        storage.upload_file("Bad_Bucket", "k", b"x")
+    assert (info.value.provider, info.value.operation) == (memtest, "upload_file")
     for call in [
-        lambda: storage.upload_file("Bad_Bucket", "k", b"x"),
         lambda: storage.upload_file("bucket-one", "", b"x"),
         lambda: storage.upload_file("bucket-one", "k", "not bytes"),  # type: ignore[arg-type]
         lambda: storage.generate_presigned_url("bucket-one", "k", expires_in=0),

@@ -8,6 +8,7 @@ types of returns. So a careless third-party provider still keeps the contract.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import os
@@ -50,7 +51,27 @@ logger = logging.getLogger("cloud_common.core.guard")
 T = TypeVar("T")
 
 
+def _naming_the_provider(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a guard method so every CloudError it raises names the provider."""
+
+    @functools.wraps(method)
+    def wrapper(self: _Guard, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except CloudError as exc:
+            exc.provider = exc.provider or self._info.id
+            raise
+
+    return wrapper
+
+
 class _Guard:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if callable(value) and not name.startswith("_"):
+                setattr(cls, name, _naming_the_provider(value))
+
     def __init__(self, inner: Any, info: ProviderInfo, credentials: CloudCredentials) -> None:
         self._inner = inner
         self._info = info
