@@ -294,7 +294,8 @@ class AwsConnection:
             existing = self._clients.get(service)
             if existing is not None:
                 return existing
-            with self.policy.translating("connect", service):
+            # no operation name here: the caller's ErrorPolicy.call names it
+            with self.policy.translating(""):
                 if self._session is None:
                     protect_sdk_logs(self.credentials.secrets())
                     self._session = self._build_session()

@@ -205,9 +205,14 @@ class S3StorageClient(AwsClient, StorageClient):
         """Delete an object. True when it is gone (also when it was absent); False when the
         bucket does not exist or the object is locked."""
         self._check("delete_file", bucket, key)
+
+        def run() -> bool:
+            self._sdk.delete_object(Bucket=bucket, Key=key)
+            return True
+
         return self._call(
             "delete_file",
-            lambda: bool(self._sdk.delete_object(Bucket=bucket, Key=key)) or True,
+            run,
             resource=self._url(bucket, key),
             soft={BucketNotFoundError: False, ConflictError: False},
         )
@@ -346,9 +351,14 @@ class S3StorageClient(AwsClient, StorageClient):
         """Delete an empty bucket. True when it is gone (also when it was absent); False (and
         a WARNING) when it still holds objects."""
         self._check("delete_bucket", name)
+
+        def run() -> bool:
+            self._sdk.delete_bucket(Bucket=name)
+            return True
+
         return self._call(
             "delete_bucket",
-            lambda: bool(self._sdk.delete_bucket(Bucket=name)) or True,
+            run,
             resource=self._url(name),
             soft={BucketNotFoundError: True, ConflictError: False},
         )
