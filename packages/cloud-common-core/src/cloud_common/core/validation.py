@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from typing import Any, Literal
@@ -26,6 +25,7 @@ MAX_EXPIRES_IN = 604800  # 7 days: the longest SigV4 / GCS V4 signature
 
 _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+_DOTTED_QUAD = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", ".mrap", "--table-s3")
 
@@ -36,6 +36,10 @@ def _fail(arg: str, value: Any, rule: str, operation: str | None) -> ValidationE
 
 
 def _looks_like_ip(name: str) -> bool:
+    if not _DOTTED_QUAD.match(name):
+        return False
+    import ipaddress  # noqa: PLC0415 - rare path; keeps core's import light
+
     try:
         ipaddress.IPv4Address(name)
     except ValueError:
