@@ -621,6 +621,22 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
             return {"poll_interval": 0.05}
         return {}
 
+    def unreachable_client_options(self, service: str) -> dict[str, Any]:
+        from cloud_common.core import RetryPolicy, Timeouts  # noqa: PLC0415
+
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return {
+            **self.client_options(service),
+            "endpoint_url": f"http://127.0.0.1:{port}",
+            "retry_policy": RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01),
+            "timeouts": Timeouts(connect=1, read=1),
+        }
+
+    def presigned_urls_verified(self) -> bool:
+        return True
+
     def instance_args(self) -> tuple[str, str]:
         return ("t3.micro", "ami-12345678")
 
