@@ -118,3 +118,12 @@ def test_retry_policy_and_timeouts_validate() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValidationError, match="timeouts"):
         Timeouts(connect=0)
+
+
+def test_redact_botocore_debug_shapes() -> None:
+    headers = "{'Authorization': b'AWS4-HMAC-SHA256 Credential=AKID/20261126, Signature=ab12cd34', 'X-Amz-Date': b'2026'}"
+    clean = redact(headers)
+    assert "ab12cd34" not in clean and "X-Amz-Date" in clean
+    line = redact("StringToSign:\nAWS4-HMAC-SHA256\nSignature:\n" + "0f" * 32)
+    assert "0f" * 32 not in line and "StringToSign" in line
+    assert redact("a=sk-long-secret-xyz", ["sk-long", "sk-long-secret-xyz"]) == "a=<redacted>"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 from typing import Any
 
@@ -23,7 +22,6 @@ from cloud_common.core import (
     RetryPolicy,
     Timeouts,
     ValidationError,
-    redact,
 )
 
 __all__ = ["AwsConnection", "protect_sdk_logs"]
@@ -34,17 +32,6 @@ _SDK_LOGGER_PREFIXES = ("botocore", "boto3", "s3transfer", "urllib3")
 _ADDRESSING_STYLES = ("auto", "path", "virtual")
 
 
-# What core's redact() does not know about botocore's DEBUG output: the signature line of
-# botocore.auth, and header values printed as bytes (``'Authorization': b'AWS4-...'``).
-_SDK_SECRETS = (
-    (re.compile(r"(?m)^(Signature:\s*)[0-9a-fA-F]{16,}"), r"\1<redacted>"),
-    (
-        re.compile(r"(?i)(['\"](?:authorization|x-amz-security-token)['\"]\s*:\s*)b?(['\"]).*?\2"),
-        r"\1'<redacted>'",
-    ),
-)
-
-
 class _SdkLogFilter(RedactingFilter):
     """The one filter shared by every SDK logger; its secret set only grows."""
 
@@ -52,19 +39,6 @@ class _SdkLogFilter(RedactingFilter):
         super().__init__(())
         self._lock = threading.Lock()
         self._loggers: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is the logger's problem
-            return True
-        cleaned = message
-        for pattern, replacement in _SDK_SECRETS:
-            cleaned = pattern.sub(replacement, cleaned)
-        cleaned = redact(cleaned, self.secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
 
     def add_secrets(self, secrets: list[str]) -> None:
         with self._lock:

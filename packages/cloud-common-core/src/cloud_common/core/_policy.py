@@ -32,6 +32,13 @@ _HEADER_SECRETS = re.compile(
     r"(?i)((?:authorization|x-amz-security-token|x-goog-iam-authorization-token|"
     r"proxy-authorization)['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+"
 )
+# Header values printed as Python reprs, bytes included ('Authorization': b'AWS4-...').
+_QUOTED_HEADER_SECRETS = re.compile(
+    r"(?i)(['\"](?:authorization|proxy-authorization|x-amz-security-token|"
+    r"x-goog-iam-authorization-token)['\"]\s*:\s*)b?(['\"]).*?\2"
+)
+# A signature printed on a line of its own (botocore.auth's "Signature:\n<hex>").
+_SIGNATURE_LINE = re.compile(r"(?im)^(signature:\s*)[0-9a-f]{16,}")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
 _MASK = "<redacted>"
 
@@ -39,10 +46,12 @@ _MASK = "<redacted>"
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
     """Remove secrets from text: known secret values, signatures and tokens in query
     strings, Authorization headers and PEM private keys."""
-    for secret in secrets:
+    for secret in sorted(secrets, key=len, reverse=True):  # a secret holding another: whole
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     text = _PEM.sub(_MASK, text)
+    text = _QUOTED_HEADER_SECRETS.sub(lambda m: m.group(1) + repr(_MASK), text)
+    text = _SIGNATURE_LINE.sub(lambda m: m.group(1) + _MASK, text)
     text = _QUERY_SECRETS.sub(lambda m: m.group(1) + _MASK, text)
     return _HEADER_SECRETS.sub(lambda m: m.group(1) + _MASK, text)
 
