@@ -16,7 +16,6 @@ from cloud_common.core import (
     FunctionInvocationError,
     FunctionNotFoundError,
     ServerlessClient,
-    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.local import LocalServerlessClient
@@ -128,8 +127,9 @@ def test_import_error(serverless: ServerlessClient, code: Path) -> None:
 def test_timeout_kills_the_subprocess(root: Path, fn: str, tmp_path: Path) -> None:
     client = LocalServerlessClient(root=root)
     pidfile = tmp_path / "pid"
-    with pytest.raises(TimeoutError):
+    with pytest.raises(FunctionInvocationError, match="timeout") as info:
         client.invoke_function(fn, {"sleep": 60, "pidfile": str(pidfile)}, timeout=1.5)
+    assert info.value.error_type == "Sandbox.Timedout"
     pid = int(pidfile.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
@@ -137,7 +137,7 @@ def test_timeout_kills_the_subprocess(root: Path, fn: str, tmp_path: Path) -> No
 
 def test_function_timeout_setting(serverless: ServerlessClient, code: Path, tmp_path: Path) -> None:
     serverless.create_function("quick", "python3.12", "app.handler", str(code), timeout=1)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(FunctionInvocationError, match="1s timeout"):
         serverless.invoke_function("quick", {"sleep": 60, "pidfile": str(tmp_path / "pid")})
 
 

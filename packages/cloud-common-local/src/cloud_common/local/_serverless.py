@@ -35,7 +35,6 @@ from cloud_common.core import (
     FunctionNotFoundError,
     ResourceType,
     ServerlessClient,
-    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.local._errors import PROVIDER_ID, make_policy
@@ -272,7 +271,8 @@ class LocalServerlessClient(ServerlessClient):
             FunctionNotFoundError: no such function.
             FunctionInvocationError: the handler raised (``error_type``, and ``payload`` with
                 ``errorMessage``, ``errorType`` and ``stackTrace``).
-            TimeoutError: the handler ran past the timeout and was killed.
+            FunctionInvocationError: also when the handler ran past the timeout and was
+                killed (``error_type="Sandbox.Timedout"``, as Lambda reports it).
         """
         op = "invoke_function"
         try:
@@ -322,10 +322,12 @@ class LocalServerlessClient(ServerlessClient):
                 _kill(process)
                 output = process.communicate()[0]
                 _log_output(name, output)
-                raise TimeoutError(
-                    f"function {name!r} ran past its {seconds:g}s timeout and was killed",
+                message = f"function {name!r} ran past its {seconds:g}s timeout and was killed"
+                raise FunctionInvocationError(
+                    message,
+                    error_type="Sandbox.Timedout",
+                    payload={"errorType": "Sandbox.Timedout", "errorMessage": message},
                     resource=name,
-                    retryable=False,
                 ) from None
             _log_output(name, output)
             logger.debug("function %s ran in %.3fs", name, time.monotonic() - started)
