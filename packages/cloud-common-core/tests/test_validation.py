@@ -116,3 +116,28 @@ def test_bad_urls() -> None:
     for bad in ["bucket/key", "s3:/b/k", "://b/k", "s3:///key", "S3://b/k"]:
         with pytest.raises(ValidationError, match="url"):
             parse_object_url(bad)
+
+
+def test_names_tags_kwargs_and_states() -> None:
+    from cloud_common.core import InstanceState
+    from cloud_common.core.validation import (
+        validate_instance_state,
+        validate_kwargs,
+        validate_name,
+        validate_tags,
+    )
+
+    assert validate_name("i-1", "instance_id") == "i-1"
+    with pytest.raises(
+        ValidationError, match="instance_id '  ' is invalid: must be a non-empty str"
+    ):
+        validate_name("  ", "instance_id")
+    assert validate_tags(None) == {} and validate_tags({"a": ""}) == {"a": ""}
+    with pytest.raises(ValidationError, match="labels"):
+        validate_tags({"a": 1}, arg="labels")
+    validate_kwargs({"tags": {}}, {"tags", "zone"})
+    with pytest.raises(ValidationError, match=r"\['colour'\]; accepted: \['tags', 'zone'\]"):
+        validate_kwargs({"colour": "red", "tags": {}}, {"tags", "zone"})
+    assert validate_instance_state("running") is InstanceState.RUNNING
+    with pytest.raises(ValidationError, match="use one of"):
+        validate_instance_state("asleep")

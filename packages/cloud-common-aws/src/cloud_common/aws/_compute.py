@@ -18,6 +18,12 @@ from cloud_common.core import (
     TimeoutError,  # noqa: A004 - the core error
     ValidationError,
 )
+from cloud_common.core.validation import (
+    validate_instance_state,
+    validate_kwargs,
+    validate_name,
+    validate_tags,
+)
 
 __all__ = ["EC2_STATES", "EC2ComputeClient"]
 
@@ -125,21 +131,9 @@ class EC2ComputeClient(AwsClient, ComputeClient):
             ("instance_type", instance_type),
             ("image_id", image_id),
         ):
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(
-                    f"{arg} {value!r} is invalid: must be a non-empty str", operation=op
-                )
-        unknown = sorted(set(kwargs) - _CREATE_KWARGS)
-        if unknown:
-            raise ValidationError(
-                f"unknown keyword arguments {unknown}; accepted: {sorted(_CREATE_KWARGS)}",
-                operation=op,
-            )
-        tags = kwargs.get("tags") or {}
-        if not isinstance(tags, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-        ):
-            raise ValidationError("tags must be a dict of str to str", operation=op)
+            validate_name(value, arg, operation=op)
+        validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
+        tags = validate_tags(kwargs.get("tags"), operation=op)
         args: dict[str, Any] = {
             "ImageId": image_id,
             "InstanceType": instance_type,
@@ -287,13 +281,7 @@ class EC2ComputeClient(AwsClient, ComputeClient):
         """
         op = "wait_for_state"
         _check_id(instance_id, op)
-        try:
-            wanted = InstanceState(state)
-        except ValueError:
-            raise ValidationError(
-                f"state {state!r} is invalid: use one of {[s.value for s in InstanceState]}",
-                operation=op,
-            ) from None
+        wanted = validate_instance_state(state, operation=op)
         if not timeout > 0 or not poll_interval > 0:
             raise ValidationError("timeout and poll_interval must be > 0 seconds", operation=op)
         deadline = time.monotonic() + timeout
@@ -319,10 +307,7 @@ class EC2ComputeClient(AwsClient, ComputeClient):
 
 
 def _check_id(instance_id: Any, operation: str) -> None:
-    if not isinstance(instance_id, str) or not instance_id.strip():
-        raise ValidationError(
-            f"instance_id {instance_id!r} is invalid: must be a non-empty str", operation=operation
-        )
+    validate_name(instance_id, "instance_id", operation=operation)
 
 
 def _gone(last: dict[str, Any] | None, instance_id: str, region: str) -> dict[str, Any]:

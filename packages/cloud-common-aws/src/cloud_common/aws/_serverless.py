@@ -24,6 +24,7 @@ from cloud_common.core import (
     TimeoutError,  # noqa: A004 - the core error
     ValidationError,
 )
+from cloud_common.core.validation import validate_kwargs, validate_name
 
 __all__ = ["RUNTIMES", "LambdaServerlessClient", "lambda_runtime", "portable_runtime"]
 
@@ -213,18 +214,9 @@ class LambdaServerlessClient(AwsClient, ServerlessClient):
             raise ValidationError(
                 f"name {name!r} is invalid: 1-64 letters, digits, '-' or '_'", operation=op
             )
-        if not isinstance(handler, str) or not handler.strip():
-            raise ValidationError(
-                f"handler {handler!r} is invalid: must be a non-empty str", operation=op
-            )
-        if not isinstance(runtime, str):
-            raise ValidationError(f"runtime {runtime!r} is invalid: must be a str", operation=op)
-        unknown = sorted(set(kwargs) - _CREATE_KWARGS)
-        if unknown:
-            raise ValidationError(
-                f"unknown keyword arguments {unknown}; accepted: {sorted(_CREATE_KWARGS)}",
-                operation=op,
-            )
+        validate_name(handler, "handler", operation=op)
+        validate_name(runtime, "runtime", operation=op)
+        validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
         args: dict[str, Any] = {
             "FunctionName": name,
             "Runtime": lambda_runtime(runtime),
@@ -345,10 +337,7 @@ class LambdaServerlessClient(AwsClient, ServerlessClient):
 
 
 def _check_name(name: Any, operation: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError(
-            f"function_name {name!r} is invalid: must be a non-empty str", operation=operation
-        )
+    validate_name(name, "function_name", operation=operation)
 
 
 def _decode(raw: bytes) -> Any:

@@ -38,7 +38,9 @@ from cloud_common.core.validation import (
     validate_bucket_name,
     validate_byte_range,
     validate_expires_in,
+    validate_instance_state,
     validate_key,
+    validate_name,
     validate_presign_method,
 )
 
@@ -402,12 +404,7 @@ class GuardedComputeClient(_Guard, ComputeClient):
         return result
 
     def _id(self, instance_id: Any, operation: str) -> str:
-        if not isinstance(instance_id, str) or not instance_id.strip():
-            raise ValidationError(
-                f"instance_id {instance_id!r} is invalid: must be a non-empty str",
-                operation=operation,
-            )
-        return instance_id
+        return validate_name(instance_id, "instance_id", operation=operation)
 
     def start_instance(self, instance_id: str) -> bool:
         self._id(instance_id, "start_instance")
@@ -453,11 +450,7 @@ class GuardedComputeClient(_Guard, ComputeClient):
             ("instance_type", instance_type),
             ("image_id", image_id),
         ):
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(
-                    f"{arg} {value!r} is invalid: must be a non-empty str",
-                    operation="create_instance",
-                )
+            validate_name(value, arg, operation="create_instance")
         result: dict[str, Any] = self._run(
             "create_instance",
             name,
@@ -485,13 +478,7 @@ class GuardedComputeClient(_Guard, ComputeClient):
         op = "wait_for_state"
         self._require(Capability.WAIT_FOR_STATE, op)
         self._id(instance_id, op)
-        try:
-            wanted = InstanceState(state)
-        except ValueError:
-            raise ValidationError(
-                f"state {state!r} is invalid: use one of {[s.value for s in InstanceState]}",
-                operation=op,
-            ) from None
+        wanted = validate_instance_state(state, operation=op)
         if not timeout > 0 or not poll_interval > 0:
             raise ValidationError("timeout and poll_interval must be > 0 seconds", operation=op)
         result: dict[str, Any] = self._run(
@@ -509,11 +496,7 @@ class GuardedServerlessClient(_Guard, ServerlessClient):
     """A ServerlessClient that enforces the contract around a provider's client."""
 
     def _name(self, name: Any, operation: str, arg: str = "function_name") -> str:
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError(
-                f"{arg} {name!r} is invalid: must be a non-empty str", operation=operation
-            )
-        return name
+        return validate_name(name, arg, operation=operation)
 
     def list_functions(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._run(

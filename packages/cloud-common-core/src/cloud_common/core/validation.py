@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
+from cloud_common.core._models import InstanceState
 from cloud_common.core.errors import ValidationError
 
 __all__ = [
@@ -15,8 +17,12 @@ __all__ = [
     "validate_bucket_name",
     "validate_byte_range",
     "validate_expires_in",
+    "validate_instance_state",
     "validate_key",
+    "validate_kwargs",
+    "validate_name",
     "validate_presign_method",
+    "validate_tags",
 ]
 
 BucketRules = Literal["s3", "gcs"]
@@ -162,3 +168,43 @@ def validate_byte_range(
     if first < 0 or (last is not None and last < first):
         raise _fail("byte_range", byte_range, "needs 0 <= first <= last", operation)
     return (first, last)
+
+
+def validate_name(value: Any, arg: str, *, operation: str | None = None) -> str:
+    """Check an identifier argument (instance id, function name, runtime...): a non-empty str."""
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(arg, value, "must be a non-empty str", operation)
+    return value
+
+
+def validate_tags(value: Any, *, arg: str = "tags", operation: str | None = None) -> dict[str, str]:
+    """Check tags or labels: a dict of str to str (None means none); return a copy."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _fail(arg, value, "must be a dict of non-empty str keys to str values", operation)
+    return dict(value)
+
+
+def validate_kwargs(
+    kwargs: Mapping[str, Any], accepted: Collection[str], *, operation: str | None = None
+) -> None:
+    """Refuse keyword arguments a call does not know, naming them and the accepted ones."""
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise ValidationError(
+            f"unknown keyword arguments {unknown}; accepted: {sorted(accepted)}",
+            operation=operation,
+        )
+
+
+def validate_instance_state(state: Any, *, operation: str | None = None) -> InstanceState:
+    """Check a wanted instance state (an ``InstanceState`` or its value); return the member."""
+    try:
+        return InstanceState(state)
+    except ValueError:
+        raise _fail(
+            "state", state, f"use one of {[s.value for s in InstanceState]}", operation
+        ) from None

@@ -30,6 +30,7 @@ from cloud_common.core import (
     ResourceType,
     ValidationError,
 )
+from cloud_common.core.validation import validate_kwargs, validate_name, validate_tags
 from cloud_common.local._errors import PROVIDER_ID, make_policy
 from cloud_common.local._root import resolve_root
 
@@ -224,10 +225,7 @@ class LocalComputeClient(ComputeClient):
                 catalogue), or an unknown keyword.
         """
         op = "create_instance"
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError(
-                f"name {name!r} is invalid: must be a non-empty str", operation=op
-            )
+        validate_name(name, "name", operation=op)
         if instance_type not in INSTANCE_TYPES:
             raise ValidationError(
                 f"instance_type {instance_type!r} is not in the local catalogue: "
@@ -239,18 +237,8 @@ class LocalComputeClient(ComputeClient):
                 f"image_id {image_id!r} is not in the local catalogue: use one of {', '.join(IMAGES)}",
                 operation=op,
             )
-        unknown = set(kwargs) - _KWARGS
-        if unknown:
-            raise ValidationError(
-                f"unknown keyword arguments {sorted(unknown)}: create_instance accepts "
-                f"{sorted(_KWARGS)}",
-                operation=op,
-            )
-        tags = kwargs.get("tags") or {}
-        if not isinstance(tags, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-        ):
-            raise ValidationError("tags must be a dict of str to str", operation=op)
+        validate_kwargs(kwargs, _KWARGS, operation=op)
+        tags = validate_tags(kwargs.get("tags"), operation=op)
         zone = kwargs.get("zone") or ZONE
         user_data = kwargs.get("user_data")
         if not isinstance(zone, str) or (user_data is not None and not isinstance(user_data, str)):

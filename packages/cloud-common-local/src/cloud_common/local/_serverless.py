@@ -37,6 +37,7 @@ from cloud_common.core import (
     ServerlessClient,
     ValidationError,
 )
+from cloud_common.core.validation import validate_kwargs, validate_tags
 from cloud_common.local._errors import PROVIDER_ID, make_policy
 from cloud_common.local._root import resolve_root
 
@@ -154,20 +155,9 @@ class LocalServerlessClient(ServerlessClient):
             raise ValidationError(
                 f"handler {handler!r} is invalid: use 'module.function'", operation=op
             )
-        unknown = set(kwargs) - _KWARGS
-        if unknown:
-            raise ValidationError(
-                f"unknown keyword arguments {sorted(unknown)}: create_function accepts "
-                f"{sorted(_KWARGS)}",
-                operation=op,
-            )
-        environment = kwargs.get("environment") or {}
-        tags = kwargs.get("tags") or {}
-        for arg, value in (("environment", environment), ("tags", tags)):
-            if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-            ):
-                raise ValidationError(f"{arg} must be a dict of str to str", operation=op)
+        validate_kwargs(kwargs, _KWARGS, operation=op)
+        environment = validate_tags(kwargs.get("environment"), arg="environment", operation=op)
+        tags = validate_tags(kwargs.get("tags"), operation=op)
         timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT), "timeout")
         source = Path(code_path)
         if not (source.is_dir() or source.is_file()):
