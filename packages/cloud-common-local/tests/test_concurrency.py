@@ -193,3 +193,37 @@ def _try_upload(storage: StorageClient, bucket: str) -> str:
     except Exception as exc:
         return "no bucket" if "does not exist" in str(exc) else repr(exc)
     return "stored"
+
+
+def test_concurrent_writers_leave_metadata_that_matches_the_bytes(
+    storage: StorageClient, bucket: str
+) -> None:
+    """Regression: writers interleaving their two renames left one writer's bytes described
+    by another's metadata (the content type fell back to the default)."""
+    writers = 8
+    errors: list[str] = []
+    start = threading.Barrier(writers)
+
+    def write(writer: int, round_: int) -> None:
+        try:
+            start.wait()
+            storage.upload_file(
+                bucket, "contended", f"{writer}".encode(), f"text/x-writer-{writer}",
+                metadata={"writer": str(writer), "round": str(round_)},
+            )  # fmt: skip
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    for round_ in range(40):
+        threads = [threading.Thread(target=write, args=(w, round_)) for w in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        writer = storage.download_file(bucket, "contended").decode()
+        info = storage.stat_object(bucket, "contended")
+        assert (info.content_type, info.metadata.get("writer")) == (
+            f"text/x-writer-{writer}",
+            writer,
+        )

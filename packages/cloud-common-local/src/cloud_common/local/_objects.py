@@ -7,6 +7,8 @@ Layout under the root::
                                      identity (inode, size, mtime) of the bytes it describes
     storage/etags/<bucket>/<key>     MD5 of a large streamed object, computed when first asked
     storage/tmp/                     files being written (renamed into place when complete)
+    storage/locks/<n>                lock files: a writer or deleter of a key holds one of them
+                                     (chosen by hashing bucket and key) around its two renames
 
 Names are checked by the caller (``LocalStorageClient``); every path built here still goes
 through ``inside()``, which refuses links planted below the root.
@@ -15,6 +17,7 @@ through ``inside()``, which refuses links planted below the root.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -49,6 +52,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 _STALE_TMP_SECONDS = 24 * 3600
 _RETRIES = 8
+_LOCK_STRIPES = 64
 
 Fill = Callable[[int], "tuple[str | None, int]"]
 """Writes an object's bytes into a descriptor; returns ``(md5 hex or None, size)``."""
@@ -78,7 +82,8 @@ class ObjectStore:
         self._meta = top / "meta"
         self._tmp = top / "tmp"
         self._etags = top / "etags"
-        for folder in (top, self._buckets, self._meta, self._tmp, self._etags):
+        self._locks = top / "locks"
+        for folder in (top, self._buckets, self._meta, self._tmp, self._etags, self._locks):
             folder.mkdir(mode=0o700, exist_ok=True)
         self._sweep_tmp()
 
@@ -137,9 +142,10 @@ class ObjectStore:
         if data_path.is_dir():
             return
         etag_path = inside(self._etags, [bucket, *key.split("/")], "key")
-        for path in (data_path, meta_path, etag_path):
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                os.unlink(path)
+        with self._key_lock(bucket, key):
+            for path in (data_path, meta_path, etag_path):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    os.unlink(path)
         self._prune(self._buckets / bucket, data_path.parent)
         self._prune(self._meta / bucket, meta_path.parent)
         self._prune(self._etags / bucket, etag_path.parent)
@@ -229,10 +235,13 @@ class ObjectStore:
                         f"key {key!r} is a folder of other keys: the local provider cannot "
                         "store an object under the same name"
                     )
-                if not meta_placed:
-                    os.replace(meta_tmp, meta_path)
-                    meta_placed = True
-                os.replace(data_tmp, data_path)
+                # Two writers must not interleave their renames (meta A, meta B, data B,
+                # data A would leave A's bytes described by B's metadata).
+                with self._key_lock(bucket, key):
+                    if not meta_placed:
+                        os.replace(meta_tmp, meta_path)
+                        meta_placed = True
+                    os.replace(data_tmp, data_path)
                 return
             except FileNotFoundError:
                 # A concurrent delete pruned a folder we had just made: make it again.
@@ -243,6 +252,18 @@ class ObjectStore:
                     f"key {key!r} is a folder of other keys: the local provider cannot "
                     "store an object under the same name"
                 ) from None
+
+    @contextlib.contextmanager
+    def _key_lock(self, bucket: str, key: str) -> Iterator[None]:
+        """Hold the lock stripe of one key, across threads and processes (``flock``)."""
+        digest = hashlib.blake2b(f"{bucket}/{key}".encode(), digest_size=4).digest()
+        path = self._locks / f"{int.from_bytes(digest, 'big') % _LOCK_STRIPES:02d}"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def _make_parents(self, bucket: str, key: str, folders: list[str]) -> None:
         try:
