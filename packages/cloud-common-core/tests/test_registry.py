@@ -87,10 +87,8 @@ def test_broken_plugins_are_skipped_with_one_warning_and_listed(
         ids = [p.id for p in available_providers()]
     assert "plugged" in ids and not {"bad", "wrong", "oldie"} & set(ids)
     reasons = {b.name: (b.distribution, b.reason) for b in broken_providers()}
-    assert reasons["bad"] == (
-        "bad-dist",
-        "PluginError: cannot import ccplug_bad:PROVIDER: ImportError: missing sdk",
-    ) or ("missing sdk" in reasons["bad"][1])
+    assert reasons["bad"][0] == "bad-dist"
+    assert "ImportError: missing sdk" in reasons["bad"][1]
     assert "not a ProviderInfo" in reasons["wrong"][1]
     assert "contract 0.1" in reasons["oldie"][1]
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 3
@@ -161,6 +159,8 @@ def test_guard_refuses_undeclared_extensions(memtest: str) -> None:
         storage.generate_presigned_url("bucket-one", "k", method="PUT")
     with pytest.raises(NotSupportedError, match="user_metadata"):
         storage.upload_file("bucket-one", "k", b"x", metadata={"a": "b"})
+    with pytest.raises(NotSupportedError, match="storage.presign_put"):
+        storage.generate_presigned_url("bucket-one", "k", content_type="text/plain")
 
 
 def test_guard_keeps_a_careless_provider_in_the_contract(caplog: pytest.LogCaptureFixture) -> None:

@@ -230,7 +230,8 @@ class GuardedStorageClient(_Guard, StorageClient):
         if verb == "PUT":
             self._require(Capability.PRESIGN_PUT, op)
             extra["method"] = "PUT"
-        if content_type is not None:
+        if content_type is not None:  # a spec-only provider's signature has no such argument
+            self._require(Capability.PRESIGN_PUT, op)
             extra["content_type"] = content_type
         result: str = self._run(
             op,
