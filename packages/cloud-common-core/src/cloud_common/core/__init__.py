@@ -8,34 +8,43 @@ import logging
 
 from cloud_common.core.__about__ import __version__
 from cloud_common.core._capabilities import Capability
-from cloud_common.core._contracts import ComputeClient, PathOrFile, ServerlessClient, StorageClient
-from cloud_common.core._models import (
-    CloudCredentials,
-    CloudProvider,
-    CloudResource,
-    InstanceState,
-    ObjectInfo,
-    ResourceType,
-)
-from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
-from cloud_common.core._registry import (
-    CONTRACT_VERSION,
-    ENTRY_POINT_GROUP,
-    BrokenProvider,
-    ProviderInfo,
+from cloud_common.core._clients import (
     StorageLocation,
-    available_providers,
-    broken_providers,
     get_compute_client,
-    get_provider,
     get_serverless_client,
     get_storage_client,
     open_storage,
+)
+from cloud_common.core._compute import CloudCompute
+from cloud_common.core._contracts import (
+    ComputeClient,
+    DownloadTarget,
+    PathOrFile,
+    ServerlessClient,
+    StorageClient,
+    SupportsRead,
+    SupportsWrite,
+    UploadSource,
+)
+from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
+from cloud_common.core._models import CloudCredentials, CloudResource
+from cloud_common.core._objects import ObjectInfo
+from cloud_common.core._options import ClientOptions
+from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
+from cloud_common.core._provider import CONTRACT_VERSION, SUPPORTED_CONTRACTS, ProviderInfo
+from cloud_common.core._registry import (
+    ENTRY_POINT_GROUP,
+    BrokenProvider,
+    available_providers,
+    broken_providers,
+    get_provider,
     register,
     reload_providers,
     unregister,
 )
 from cloud_common.core._retry import RetryPolicy, Timeouts
+from cloud_common.core._serverless import CloudServerless
+from cloud_common.core._storage import CloudStorage
 from cloud_common.core._urls import ObjectURL, object_url, parse_object_url
 from cloud_common.core.errors import (
     AlreadyExistsError,
@@ -59,23 +68,32 @@ from cloud_common.core.errors import (
     TransientError,
     ValidationError,
 )
+from cloud_common.core.validation import DEFAULT_BUCKET_RULES, BucketRules
 
 logging.getLogger("cloud_common").addHandler(logging.NullHandler())
 
 __all__ = [
     "CONTRACT_VERSION",
+    "DEFAULT_BUCKET_RULES",
     "ENTRY_POINT_GROUP",
+    "SUPPORTED_CONTRACTS",
     "AlreadyExistsError",
     "AuthenticationError",
     "BrokenProvider",
     "BucketNotFoundError",
+    "BucketRules",
     "Capability",
+    "ClientOptions",
+    "CloudCompute",
     "CloudCredentials",
     "CloudError",
     "CloudProvider",
     "CloudResource",
+    "CloudServerless",
+    "CloudStorage",
     "ComputeClient",
     "ConflictError",
+    "DownloadTarget",
     "ErrorPolicy",
     "FunctionInvocationError",
     "FunctionNotFoundError",
@@ -100,9 +118,12 @@ __all__ = [
     "ServerlessClient",
     "StorageClient",
     "StorageLocation",
+    "SupportsRead",
+    "SupportsWrite",
     "Timeouts",
     "TimeoutError",
     "TransientError",
+    "UploadSource",
     "ValidationError",
     "__version__",
     "available_providers",

@@ -1,29 +1,74 @@
-"""The three contracts: StorageClient, ComputeClient, ServerlessClient.
+"""The three contracts of the spec: StorageClient, ComputeClient, ServerlessClient.
 
 The abstract methods are the spec's, word for word (names, parameters, defaults,
 annotations); nothing else is abstract. Every other method is an optional extension that
 raises ``NotSupportedError`` unless the provider overrides it and declares the matching
 ``Capability``.
+
+A provider implements these (it is the *driver*); users hold core's portable clients
+(``CloudStorage``, ``CloudCompute``, ``CloudServerless``), which subclass them and apply
+every rule of the contract around the driver.
 """
 
 # No ``from __future__ import annotations`` here: the spec's annotations stay real
 # ``typing`` objects, so ``inspect.signature`` reads exactly as the spec is written.
 import os
-import time
 from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Tuple, Type, TypeVar, Union
+from typing import (
+    Any,
+    BinaryIO,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
-from cloud_common.core import errors
-from cloud_common.core._models import InstanceState, ObjectInfo
-from cloud_common.core.errors import NotSupportedError, ObjectNotFoundError
+from cloud_common.core._enums import InstanceState
+from cloud_common.core._objects import ObjectInfo
+from cloud_common.core.errors import NotSupportedError
 
-__all__ = ["ComputeClient", "PathOrFile", "ServerlessClient", "StorageClient"]
+__all__ = [
+    "CLIENT_BASES",
+    "ComputeClient",
+    "DownloadTarget",
+    "PathOrFile",
+    "ServerlessClient",
+    "StorageClient",
+    "SupportsRead",
+    "SupportsWrite",
+    "UploadSource",
+]
 
 _C = TypeVar("_C", bound="_Client")
 
+
+class SupportsRead(Protocol):
+    """Anything with ``read(size) -> bytes``: an open binary file, ``BytesIO``,
+    ``GzipFile``, ``SpooledTemporaryFile``, a socket file, a zip member..."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class SupportsWrite(Protocol):
+    """Anything with ``write(bytes)``: an open binary file, ``BytesIO``, ``GzipFile``..."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+UploadSource = Union[str, "os.PathLike[str]", SupportsRead]
+"""What ``upload_stream`` reads: a path, or any binary stream."""
+
+DownloadTarget = Union[str, "os.PathLike[str]", SupportsWrite]
+"""What ``download_stream`` writes: a path (written atomically), or any binary stream."""
+
 PathOrFile = Union[str, "os.PathLike[str]", BinaryIO]
-"""A filesystem path or an open binary file."""
+"""A filesystem path or an open binary file (the 0.2 name; see UploadSource)."""
 
 
 class _Client:
@@ -122,12 +167,11 @@ class StorageClient(_Client, ABC):
         raise self._unsupported("stat_object")
 
     def object_exists(self, bucket: str, key: str) -> bool:
-        """True when the object exists; False when it (or its bucket) does not."""
-        try:
-            self.stat_object(bucket, key)
-        except ObjectNotFoundError:
-            return False
-        return True
+        """True when the object exists; False when it (or its bucket) does not.
+
+        Drivers need not override it: the portable client answers it from ``stat_object``.
+        """
+        raise self._unsupported("object_exists")
 
     def delete_bucket(self, name: str) -> bool:
         """Delete an empty bucket. True when the bucket is gone (also when it was absent).
@@ -148,7 +192,7 @@ class StorageClient(_Client, ABC):
         self,
         bucket: str,
         key: str,
-        source: PathOrFile,
+        source: UploadSource,
         *,
         content_type: Optional[str] = None,
         metadata: Optional[Dict[str, str]] = None,
@@ -163,7 +207,7 @@ class StorageClient(_Client, ABC):
         self,
         bucket: str,
         key: str,
-        dest: PathOrFile,
+        dest: DownloadTarget,
         *,
         byte_range: Optional[Tuple[int, Optional[int]]] = None,
     ) -> int:
@@ -223,25 +267,13 @@ class ComputeClient(_Client, ABC):
     ) -> Dict[str, Any]:
         """Poll ``get_instance`` until the instance reaches ``state``; return it then.
 
+        Drivers need not override it: the portable client polls ``get_instance``.
+
         Raises:
             TimeoutError: the state was not reached within ``timeout`` seconds.
             InstanceNotFoundError: the instance vanished (unless waiting for terminated).
         """
-        wanted = InstanceState(state).value
-        deadline = time.monotonic() + timeout
-        while True:
-            instance = self.get_instance(instance_id)
-            if instance["status"] == wanted:
-                return instance
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise errors.TimeoutError(
-                    f"still {instance['status']!r} after {timeout:g}s, wanted {wanted!r}",
-                    provider=self.provider_id or None,
-                    operation="wait_for_state",
-                    resource=instance_id,
-                )
-            time.sleep(min(poll_interval, remaining))
+        raise self._unsupported("wait_for_state")
 
 
 class ServerlessClient(_Client, ABC):
@@ -274,3 +306,11 @@ class ServerlessClient(_Client, ABC):
             FunctionNotFoundError: no function has this name.
         """
         raise self._unsupported("get_function")
+
+
+CLIENT_BASES: Dict[str, Type[_Client]] = {
+    "storage": StorageClient,
+    "compute": ComputeClient,
+    "serverless": ServerlessClient,
+}
+"""The contract of each service name."""

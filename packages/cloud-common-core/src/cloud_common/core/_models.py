@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
+from cloud_common.core._objects import ObjectInfo, iso_datetime
+from cloud_common.core._registry import installed_provider
 from cloud_common.core.errors import ValidationError
 
 __all__ = [
@@ -20,7 +23,6 @@ __all__ = [
     "ResourceType",
 ]
 
-_PROVIDER_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _REDACTED = "<redacted>"
 # Metadata keys whose values are secrets: never shown in repr, str or to_dict.
 _SECRET_WORDS = (
@@ -35,69 +37,6 @@ _SECRET_WORDS = (
     "account_info",  # service_account_info: a whole service-account key (JSON)
 )
 _NOT_SECRET = frozenset({"key_name", "service_account_file", "endpoint_url", "endpoint", "root"})
-
-
-class CloudProvider(str, Enum):
-    """Which platform a credential or resource belongs to.
-
-    The known clouds are members. Any other valid id (``CloudProvider("acme")``) gives a
-    member too, so third-party providers are usable wherever a ``CloudProvider`` is
-    accepted, without editing core. Ids are lowercase: ``[a-z][a-z0-9_-]{0,39}``.
-    """
-
-    AWS = "aws"
-    GCP = "gcp"
-    AZURE = "azure"
-    LOCAL = "local"
-
-    @classmethod
-    def _missing_(cls, value: object) -> CloudProvider:
-        if isinstance(value, str) and value.lower() in cls._value2member_map_:
-            return cls(value.lower())
-        if not isinstance(value, str) or not _PROVIDER_ID.match(value):
-            raise ValidationError(
-                f"provider id {value!r} is not valid: use 1-40 characters of lowercase "
-                "letters, digits, '-' or '_', starting with a letter"
-            )
-        member = str.__new__(cls, value)
-        member._name_ = value.upper().replace("-", "_")
-        member._value_ = value
-        # Registered so that CloudProvider("acme") is CloudProvider("acme").
-        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class ResourceType(str, Enum):
-    """Category of a CloudResource."""
-
-    COMPUTE = "compute"
-    STORAGE = "storage"
-    SERVERLESS = "serverless"
-    BUCKET = "bucket"
-    OBJECT = "object"
-    NETWORK = "network"
-    DATABASE = "database"
-    OTHER = "other"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class InstanceState(str, Enum):
-    """The normalised lifecycle of a compute instance (the raw state stays in metadata)."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
-    TERMINATING = "terminating"
-    TERMINATED = "terminated"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def _is_secret_key(name: str) -> bool:
@@ -166,57 +105,42 @@ class CloudCredentials:
 
     @classmethod
     def from_env(
-        cls, provider: CloudProvider | str, environ: dict[str, str] | None = None
+        cls, provider: CloudProvider | str, environ: Mapping[str, str] | None = None
     ) -> CloudCredentials:
-        """Read the usual environment variables of a provider.
+        """Credentials from environment variables, as the provider declares them.
 
-        aws: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``
-        (→ ``metadata["session_token"]``), ``AWS_REGION`` / ``AWS_DEFAULT_REGION``,
-        ``AWS_PROFILE``, ``AWS_ENDPOINT_URL`` (→ ``metadata["endpoint_url"]``).
-        gcp: ``GOOGLE_CLOUD_PROJECT`` / ``GCLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``
-        (→ ``metadata["service_account_file"]``), ``GOOGLE_CLOUD_REGION``,
-        ``STORAGE_EMULATOR_HOST`` (→ ``metadata["endpoint"]``).
-        Any provider: ``CLOUD_COMMON_<ID>_REGION`` / ``_PROJECT`` / ``_PROFILE`` and
-        ``CLOUD_COMMON_<ID>_META_<NAME>`` (→ ``metadata[name.lower()]``).
+        The installed provider's ``ProviderInfo.environment`` maps its usual variables
+        (``AWS_ACCESS_KEY_ID``, ``GOOGLE_CLOUD_PROJECT``...) to fields; see its docs page.
+        Any provider, installed or not: ``CLOUD_COMMON_<ID>_REGION`` / ``_PROJECT`` /
+        ``_PROFILE`` and ``CLOUD_COMMON_<ID>_META_<NAME>`` (→ ``metadata[name.lower()]``)
+        win over the provider's own variables.
         """
-        env = dict(os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
         pid = provider if isinstance(provider, CloudProvider) else CloudProvider(provider)
         creds = cls(pid)
-        meta: dict[str, str] = {}
-        if pid is CloudProvider.AWS:
-            creds.access_key = env.get("AWS_ACCESS_KEY_ID") or None
-            creds.secret_key = env.get("AWS_SECRET_ACCESS_KEY") or None
-            creds.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or creds.region
-            creds.profile = env.get("AWS_PROFILE") or None
-            _copy(env, meta, "AWS_SESSION_TOKEN", "session_token")
-            _copy(env, meta, "AWS_ENDPOINT_URL", "endpoint_url")
-        elif pid is CloudProvider.GCP:
-            creds.project_id = env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCLOUD_PROJECT") or None
-            creds.region = env.get("GOOGLE_CLOUD_REGION") or creds.region
-            _copy(env, meta, "GOOGLE_APPLICATION_CREDENTIALS", "service_account_file")
-            _copy(env, meta, "STORAGE_EMULATOR_HOST", "endpoint")
+        info = installed_provider(pid.value)
+        values: dict[str, str] = {}
+        for var, target in (info.environment if info is not None else {}).items():
+            value = env.get(var)
+            if value and target not in values:
+                values[target] = value
         prefix = f"CLOUD_COMMON_{pid.value.upper().replace('-', '_')}_"
-        creds.region = env.get(prefix + "REGION") or creds.region
-        creds.project_id = env.get(prefix + "PROJECT") or creds.project_id
-        creds.profile = env.get(prefix + "PROFILE") or creds.profile
+        for suffix, target in (
+            ("REGION", "region"),
+            ("PROJECT", "project_id"),
+            ("PROFILE", "profile"),
+        ):
+            if env.get(prefix + suffix):
+                values[target] = env[prefix + suffix]
         for name, value in env.items():
             if name.startswith(prefix + "META_") and value:
-                meta[name[len(prefix) + 5 :].lower()] = value
-        creds.metadata = meta
+                values["metadata." + name[len(prefix) + 5 :].lower()] = value
+        for target, value in values.items():
+            if target.startswith("metadata."):
+                creds.metadata[target[len("metadata.") :]] = value
+            else:
+                setattr(creds, target, value)
         return creds
-
-
-def _copy(env: dict[str, str], meta: dict[str, str], var: str, key: str) -> None:
-    if env.get(var):
-        meta[key] = env[var]
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
 
 
 def _parse_iso(value: Any) -> datetime | None:
@@ -261,7 +185,7 @@ class CloudResource:
             "provider": self.provider.value,
             "region": self.region,
             "status": self.status,
-            "created_at": _iso(self.created_at),
+            "created_at": iso_datetime(self.created_at),
             "tags": dict(self.tags),
             "metadata": _json_safe(self.metadata),
         }
@@ -286,7 +210,7 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
-        return _iso(value)
+        return iso_datetime(value)
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -294,38 +218,3 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """One object (or, with a delimiter, one common prefix) in a bucket.
-
-    Attributes:
-        key: The object key; for a common prefix, the prefix ending with the delimiter.
-        size: Size in bytes (0 for a prefix).
-        etag: The provider's entity tag, unquoted (MD5 hex for single-part uploads).
-        content_type: The stored content type, when the listing reports it.
-        last_modified: Timezone-aware modification time, when known.
-        metadata: User metadata, when the call reports it (``stat_object`` does).
-        is_prefix: True for a common prefix returned because of ``delimiter``.
-    """
-
-    key: str
-    size: int = 0
-    etag: str | None = None
-    content_type: str | None = None
-    last_modified: datetime | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    is_prefix: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict of the fields."""
-        return {
-            "key": self.key,
-            "size": self.size,
-            "etag": self.etag,
-            "content_type": self.content_type,
-            "last_modified": _iso(self.last_modified),
-            "metadata": dict(self.metadata),
-            "is_prefix": self.is_prefix,
-        }

@@ -1,44 +1,43 @@
-"""The provider registry: discovery through entry points, lookup, and client factories."""
+"""The provider registry: discovery through entry points, lookup and registration.
+
+Building clients from what it finds is ``_clients.py``'s job.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from dataclasses import replace
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cloud_common.core._capabilities import SERVICES, Capability
-from cloud_common.core._contracts import ComputeClient, ServerlessClient, StorageClient
-from cloud_common.core._models import CloudCredentials, CloudProvider
-from cloud_common.core._urls import parse_object_url
+from cloud_common.core._provider import (
+    CONTRACT_VERSION,
+    SUPPORTED_CONTRACTS,
+    ProviderInfo,
+    load_target,
+)
 from cloud_common.core.errors import (
-    CloudError,
     IncompatibleProviderError,
-    NotSupportedError,
     PluginError,
     ProviderNotFoundError,
     ValidationError,
 )
-from cloud_common.core.validation import BucketRules
+
+if TYPE_CHECKING:
+    from cloud_common.core._enums import CloudProvider
 
 __all__ = [
-    "CONTRACT_VERSION",
     "ENTRY_POINT_GROUP",
     "BrokenProvider",
-    "ProviderInfo",
-    "StorageLocation",
     "available_providers",
     "broken_providers",
-    "get_compute_client",
     "get_provider",
-    "get_serverless_client",
-    "get_storage_client",
-    "open_storage",
+    "installed_provider",
     "register",
     "reload_providers",
     "unregister",
@@ -47,92 +46,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "cloud_common.providers"
-CONTRACT_VERSION = "0.2"
-"""The contract version this core implements; providers declare the one they target."""
-
-_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-_CLIENT_BASES: dict[str, type[Any]] = {
-    "storage": StorageClient,
-    "compute": ComputeClient,
-    "serverless": ServerlessClient,
-}
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    """What a provider plugin declares; the target of its entry point.
-
-    Reading it imports no SDK: services are ``"module:Class"`` strings, imported when a
-    client is first built. A client class is constructed as ``Class(credentials, **options)``.
-
-    Attributes:
-        id: Provider id, equal to the entry point's name (``"aws"``, ``"acme"``).
-        display_name: Human name (``"Amazon Web Services"``).
-        contract_version: The core contract version targeted (``"0.2"``).
-        services: ``{"storage" | "compute" | "serverless": "module:Class"}``.
-        url_schemes: Schemes of canonical object URLs (``("s3",)``).
-        capabilities: Declared optional calls (``Capability`` values); services are added.
-        harness: ``"module:Class"`` of the contract-test harness, if any.
-        bucket_rules: Naming rules checked before calls (``"s3"`` or ``"gcs"``).
-        filesystem_keys: Keys map to paths: refuse ``..``, absolute and empty segments.
-        distribution: Set by discovery: the distribution that declared the entry point.
-        version: Set by discovery: that distribution's version.
-    """
-
-    id: str
-    display_name: str
-    contract_version: str
-    services: Mapping[str, str]
-    url_schemes: tuple[str, ...] = ()
-    capabilities: frozenset[str] = frozenset()
-    harness: str | None = None
-    bucket_rules: BucketRules = "s3"
-    filesystem_keys: bool = False
-    distribution: str | None = field(default=None, compare=False)
-    version: str | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        CloudProvider(self.id)  # validates the id's shape
-        unknown = set(self.services) - set(SERVICES)
-        if unknown:
-            raise ValidationError(f"services has unknown names {sorted(unknown)}: use {SERVICES}")
-        for service, target in self.services.items():
-            if not isinstance(target, str) or not _TARGET.match(target):
-                raise ValidationError(
-                    f"services[{service!r}] must be 'module:Class', got {target!r}"
-                )
-        if self.harness is not None and not _TARGET.match(self.harness):
-            raise ValidationError(f"harness must be 'module:Class', got {self.harness!r}")
-        caps = {str(c.value if isinstance(c, Capability) else c) for c in self.capabilities}
-        object.__setattr__(self, "capabilities", frozenset(caps | set(self.services)))
-        object.__setattr__(self, "services", dict(self.services))
-        object.__setattr__(self, "url_schemes", tuple(self.url_schemes))
-
-    def supports(self, capability: Capability | str) -> bool:
-        """True when the provider declares ``capability``."""
-        return str(capability) in self.capabilities
-
-    def client_class(self, service: str) -> type[Any]:
-        """Import and return the client class of ``service``.
-
-        Raises:
-            NotSupportedError: the provider has no such service.
-            PluginError: the class cannot be imported or is not a client of that service.
-        """
-        target = self.services.get(service)
-        if target is None:
-            raise NotSupportedError(
-                f"provider {self.id!r} offers no {service} service "
-                f"(it offers: {', '.join(sorted(self.services)) or 'nothing'})",
-                provider=self.id,
-            )
-        cls = _load_target(target, self.id)
-        base = _CLIENT_BASES[service]
-        if not (isinstance(cls, type) and issubclass(cls, base)):
-            raise IncompatibleProviderError(
-                f"{target} is not a {base.__name__} subclass", provider=self.id
-            )
-        return cls
 
 
 class BrokenProvider(NamedTuple):
@@ -143,27 +56,6 @@ class BrokenProvider(NamedTuple):
     reason: str
 
 
-class StorageLocation(NamedTuple):
-    """What ``open_storage(url)`` returns: a client and the URL's bucket and key."""
-
-    client: StorageClient
-    bucket: str
-    key: str
-
-
-def _load_target(target: str, provider: str) -> Any:
-    module_name, _, attr = target.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except Exception as exc:
-        raise PluginError(
-            f"cannot import {target}: {type(exc).__name__}: {exc}", provider=provider
-        ) from exc
-    return obj
-
-
 class _EntryPoint(NamedTuple):
     name: str
     value: str
@@ -171,7 +63,7 @@ class _EntryPoint(NamedTuple):
     version: str | None
 
     def load(self) -> Any:
-        return _load_target(self.value, self.name)
+        return load_target(self.value, self.name)
 
 
 def _entry_points(group: str) -> Iterator[_EntryPoint]:
@@ -217,7 +109,17 @@ def _entry_points(group: str) -> Iterator[_EntryPoint]:
 
 
 def _compatible(version: str) -> bool:
-    return version.split(".")[:2] == CONTRACT_VERSION.split(".")[:2]
+    return ".".join(str(version).split(".")[:2]) in SUPPORTED_CONTRACTS
+
+
+def _incompatible(info: ProviderInfo) -> IncompatibleProviderError:
+    return IncompatibleProviderError(
+        f"targets contract {info.contract_version}, this core implements {CONTRACT_VERSION} "
+        f"and loads providers of {', '.join(SUPPORTED_CONTRACTS)}: install a release of the "
+        f"provider written for contract {CONTRACT_VERSION}, or a cloud-common-core that "
+        f"implements {info.contract_version}",
+        provider=info.id,
+    )
 
 
 class _Registry:
@@ -284,10 +186,7 @@ class _Registry:
                 f"entry point name {ep.name!r} differs from ProviderInfo.id {obj.id!r}"
             )
         if not _compatible(obj.contract_version):
-            raise IncompatibleProviderError(
-                f"targets contract {obj.contract_version}, this core implements {CONTRACT_VERSION}",
-                provider=obj.id,
-            )
+            raise _incompatible(obj)
         return obj
 
     def providers(self) -> dict[str, ProviderInfo]:
@@ -322,10 +221,7 @@ class _Registry:
         if not isinstance(info, ProviderInfo):
             raise ValidationError(f"register() needs a ProviderInfo, got {type(info).__name__}")
         if not _compatible(info.contract_version):
-            raise IncompatibleProviderError(
-                f"targets contract {info.contract_version}, this core implements {CONTRACT_VERSION}",
-                provider=info.id,
-            )
+            raise _incompatible(info)
         with self._lock:
             existing = self._registered.get(info.id) or self._discover().get(info.id)
             if (
@@ -370,7 +266,22 @@ def get_provider(provider: CloudProvider | str) -> ProviderInfo:
         ProviderNotFoundError: nothing installed has this id.
         PluginError: the plugin is installed but broken or claimed twice (the reason says).
     """
-    return _registry.get(CloudProvider(provider).value)
+    return _registry.get(_provider_id(provider))
+
+
+def installed_provider(provider: CloudProvider | str) -> ProviderInfo | None:
+    """The ``ProviderInfo`` of a usable provider, or None (never raises, never warns twice)."""
+    return _registry.providers().get(_provider_id(provider))
+
+
+def _provider_id(provider: CloudProvider | str) -> str:
+    if isinstance(provider, Enum):
+        return str(provider.value)
+    if not isinstance(provider, str):
+        raise ValidationError(
+            f"provider must be a CloudProvider or str, not {type(provider).__name__}"
+        )
+    return provider.lower()
 
 
 def register(info: ProviderInfo, *, replace: bool = False) -> None:
@@ -390,74 +301,3 @@ def unregister(provider_id: str) -> None:
 def reload_providers() -> None:
     """Forget discovery results, so the next call rescans installed distributions."""
     _registry.reload()
-
-
-def _build(
-    service: str, credentials: CloudCredentials | CloudProvider | str, options: dict[str, Any]
-) -> Any:
-    from cloud_common.core._guard import guard  # noqa: PLC0415 - the guard imports this module
-
-    if isinstance(credentials, CloudCredentials):
-        creds = credentials
-    else:
-        creds = CloudCredentials.from_env(CloudProvider(credentials))
-    info = get_provider(creds.provider)
-    cls = info.client_class(service)
-    try:
-        client = cls(creds, **options)
-    except CloudError as exc:
-        exc.provider = exc.provider or info.id
-        raise
-    except TypeError as exc:
-        raise ValidationError(
-            f"cannot build {info.id} {service} client: {exc}", provider=info.id
-        ) from exc
-    return guard(client, info, creds)
-
-
-def get_storage_client(
-    credentials: CloudCredentials | CloudProvider | str, **options: Any
-) -> StorageClient:
-    """A ``StorageClient`` of the provider named by ``credentials`` (or by a provider id).
-
-    With only an id, credentials come from ``CloudCredentials.from_env``. ``options`` go to
-    the provider's client (see its docs). The client is wrapped in core's guard: arguments
-    are validated before any network call and every failure is a ``CloudError``.
-    """
-    client: StorageClient = _build("storage", credentials, options)
-    return client
-
-
-def get_compute_client(
-    credentials: CloudCredentials | CloudProvider | str, **options: Any
-) -> ComputeClient:
-    """A ``ComputeClient`` of the provider named by ``credentials`` (see get_storage_client)."""
-    client: ComputeClient = _build("compute", credentials, options)
-    return client
-
-
-def get_serverless_client(
-    credentials: CloudCredentials | CloudProvider | str, **options: Any
-) -> ServerlessClient:
-    """A ``ServerlessClient`` of the provider named by ``credentials`` (see get_storage_client)."""
-    client: ServerlessClient = _build("serverless", credentials, options)
-    return client
-
-
-def open_storage(
-    url: str, credentials: CloudCredentials | None = None, **options: Any
-) -> StorageLocation:
-    """Open the storage a URL points at: ``client, bucket, key = open_storage("s3://b/k")``.
-
-    The provider is the one declaring the URL's scheme.
-
-    Raises:
-        ValidationError: the URL is malformed.
-        ProviderNotFoundError: no installed provider handles the scheme.
-    """
-    parsed = parse_object_url(url)
-    for info in available_providers():
-        if parsed.scheme in info.url_schemes:
-            creds = credentials if credentials is not None else info.id
-            return StorageLocation(get_storage_client(creds, **options), parsed.bucket, parsed.key)
-    raise ProviderNotFoundError(f"no installed provider handles {parsed.scheme}:// URLs")

@@ -1,39 +1,118 @@
-"""Argument checks run before any network call; each failure names the argument and the rule."""
+"""Argument checks run before any network call; each failure names the argument and the rule.
+
+Cloud-specific rules are data a provider declares (``BucketRules`` in its ``ProviderInfo``);
+the checks here know no cloud.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from cloud_common.core._models import InstanceState
+from cloud_common.core._enums import InstanceState
 from cloud_common.core.errors import ValidationError
 
 __all__ = [
+    "DEFAULT_BUCKET_RULES",
     "MAX_EXPIRES_IN",
     "MAX_KEY_BYTES",
     "BucketRules",
     "validate_bucket_name",
     "validate_byte_range",
+    "validate_content_type",
     "validate_expires_in",
     "validate_instance_state",
     "validate_key",
     "validate_kwargs",
+    "validate_metadata",
     "validate_name",
     "validate_presign_method",
+    "validate_seconds",
     "validate_tags",
 ]
 
-BucketRules = Literal["s3", "gcs"]
 MAX_KEY_BYTES = 1024
 MAX_EXPIRES_IN = 604800  # 7 days: the longest SigV4 / GCS V4 signature
 
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
-_DOTTED_QUAD = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", ".mrap", "--table-s3")
+
+@dataclass(frozen=True)
+class BucketRules:
+    """A provider's bucket (container) naming rules, as data.
+
+    Attributes:
+        pattern: A regular expression the whole name must match.
+        description: The rule of ``pattern`` in words, shown when a name breaks it.
+        forbidden: ``(regex, reason)`` pairs: a name in which ``regex`` is found is refused
+            with ``reason``.
+        no_ip_address: Refuse names formatted as an IPv4 address (``192.168.5.4``).
+    """
+
+    pattern: str
+    description: str
+    forbidden: tuple[tuple[str, str], ...] = ()
+    no_ip_address: bool = False
+
+
+DEFAULT_BUCKET_RULES = BucketRules(
+    pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    description=(
+        "bucket names are 3-63 characters of lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit"
+    ),
+    forbidden=((r"\.\.|\.-|-\.", "must not contain '..', '.-' or '-.'"),),
+    no_ip_address=True,
+)
+"""DNS-compatible names: what every cloud accepts. The default of ``ProviderInfo``."""
+
+# The 0.2 contract named two rule sets by string; kept so providers written against it
+# load unchanged. New providers declare a ``BucketRules`` of their own.
+_LEGACY_RULES: dict[str, BucketRules] = {
+    "s3": BucketRules(
+        pattern=DEFAULT_BUCKET_RULES.pattern,
+        description=DEFAULT_BUCKET_RULES.description,
+        forbidden=(
+            *DEFAULT_BUCKET_RULES.forbidden,
+            (r"^(xn--|sthree-|amzn-s3-demo-)", "uses a prefix that is reserved"),
+            (r"(-s3alias|--ol-s3|--x-s3|\.mrap|--table-s3)$", "uses a suffix that is reserved"),
+        ),
+        no_ip_address=True,
+    ),
+    "gcs": BucketRules(
+        pattern=r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]",
+        description=(
+            "bucket names are 3-222 characters of lowercase letters, digits, '-', '_' and "
+            "'.', starting and ending with a letter or digit"
+        ),
+        forbidden=(
+            (r"(^|\.)[^.]{64,}(\.|$)", "each dot-separated part must be 1-63 characters"),
+            (r"^goog|google", "must not start with 'goog' or contain 'google'"),
+            *DEFAULT_BUCKET_RULES.forbidden,
+        ),
+        no_ip_address=True,
+    ),
+}
+
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    compiled = _compiled.get(pattern)
+    if compiled is None:
+        compiled = _compiled[pattern] = re.compile(pattern)
+    return compiled
+
+
+def bucket_rules(rules: BucketRules | Literal["s3", "gcs"] | str) -> BucketRules:
+    """The ``BucketRules`` of a declaration: itself, or a rule set the 0.2 contract named."""
+    if isinstance(rules, BucketRules):
+        return rules
+    found = _LEGACY_RULES.get(rules) if isinstance(rules, str) else None
+    if found is None:
+        raise ValidationError(f"bucket_rules {rules!r} is invalid: use a BucketRules")
+    return found
 
 
 def _fail(arg: str, value: Any, rule: str, operation: str | None) -> ValidationError:
@@ -42,56 +121,31 @@ def _fail(arg: str, value: Any, rule: str, operation: str | None) -> ValidationE
 
 
 def _looks_like_ip(name: str) -> bool:
-    if not _DOTTED_QUAD.match(name):
-        return False
-    import ipaddress  # noqa: PLC0415 - rare path; keeps core's import light
-
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        return False
-    return True
+    parts = name.split(".")
+    return len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts)
 
 
 def validate_bucket_name(
-    name: Any, rules: BucketRules = "s3", *, arg: str = "bucket", operation: str | None = None
+    name: Any,
+    rules: BucketRules | str = DEFAULT_BUCKET_RULES,
+    *,
+    arg: str = "bucket",
+    operation: str | None = None,
 ) -> str:
-    """Check a bucket name against S3's or Cloud Storage's naming rules; return it.
+    """Check a bucket name against a provider's ``BucketRules``; return it.
 
     Raises:
         ValidationError: naming the argument and the broken rule.
     """
+    checked = bucket_rules(rules)
     if not isinstance(name, str):
         raise _fail(arg, name, f"must be a str, not {type(name).__name__}", operation)
-    if rules == "gcs":
-        if not _GCS_BUCKET.match(name):
-            raise _fail(
-                arg,
-                name,
-                "Cloud Storage bucket names are 3-222 characters of lowercase letters, "
-                "digits, '-', '_' and '.', starting and ending with a letter or digit",
-                operation,
-            )
-        if any(len(part) > 63 or not part for part in name.split(".")):
-            raise _fail(arg, name, "each dot-separated part must be 1-63 characters", operation)
-        if "." not in name and len(name) > 63:
-            raise _fail(arg, name, "names without dots must be at most 63 characters", operation)
-        if name.startswith("goog") or "google" in name:
-            raise _fail(arg, name, "must not start with 'goog' or contain 'google'", operation)
-    else:
-        if not _S3_BUCKET.match(name):
-            raise _fail(
-                arg,
-                name,
-                "S3 bucket names are 3-63 characters of lowercase letters, digits, '-' and "
-                "'.', starting and ending with a letter or digit",
-                operation,
-            )
-        if name.startswith(_S3_RESERVED_PREFIXES) or name.endswith(_S3_RESERVED_SUFFIXES):
-            raise _fail(arg, name, "uses a prefix or suffix that S3 reserves", operation)
-    if ".." in name or ".-" in name or "-." in name:
-        raise _fail(arg, name, "must not contain '..', '.-' or '-.'", operation)
-    if _looks_like_ip(name):
+    if not _regex(checked.pattern).fullmatch(name):
+        raise _fail(arg, name, checked.description, operation)
+    for regex, reason in checked.forbidden:
+        if _regex(regex).search(name):
+            raise _fail(arg, name, reason, operation)
+    if checked.no_ip_address and _looks_like_ip(name):
         raise _fail(arg, name, "must not be formatted as an IP address", operation)
     return name
 
@@ -115,7 +169,7 @@ def validate_key(
     size = len(key.encode("utf-8", "surrogatepass"))
     if size > MAX_KEY_BYTES:
         raise _fail(arg, key, f"is {size} UTF-8 bytes, the limit is {MAX_KEY_BYTES}", operation)
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in key):
+    if not key.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in key):
         raise _fail(arg, key, "must not contain control characters (NUL, newline...)", operation)
     if filesystem:
         if key.startswith("/") or "\\" in key:
@@ -123,6 +177,42 @@ def validate_key(
         if any(part in ("", ".", "..") for part in key.split("/")):
             raise _fail(arg, key, "must not contain empty, '.' or '..' segments", operation)
     return key
+
+
+def _header_value(value: Any, arg: str, operation: str | None, *, ascii_only: bool) -> str:
+    if not isinstance(value, str):
+        raise _fail(arg, value, f"must be a str, not {type(value).__name__}", operation)
+    if any(ch in value for ch in "\r\n\x00"):
+        raise _fail(
+            arg, value, "must not contain CR, LF or NUL (it is sent as a header)", operation
+        )
+    if ascii_only and not value.isascii():
+        raise _fail(arg, value, "must be ASCII for this provider", operation)
+    return value
+
+
+def validate_content_type(value: Any, *, operation: str | None = None) -> str | None:
+    """Check a content type (sent as a header): None, or a str without CR/LF/NUL."""
+    if value is None:
+        return None
+    return _header_value(value, "content_type", operation, ascii_only=True)
+
+
+def validate_metadata(
+    metadata: Any, *, ascii_only: bool = False, operation: str | None = None
+) -> dict[str, str] | None:
+    """Check user metadata: None or a dict of non-empty str keys to str values, all safe to
+    send as headers (no CR/LF/NUL; ASCII keys; ASCII values when ``ascii_only``)."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, Mapping):
+        raise _fail("metadata", metadata, "must be a dict of str to str", operation)
+    for name, value in metadata.items():
+        if not isinstance(name, str) or not name:
+            raise _fail("metadata", metadata, "keys must be non-empty str", operation)
+        _header_value(name, f"metadata key {name!r}", operation, ascii_only=True)
+        _header_value(value, f"metadata[{name!r}]", operation, ascii_only=ascii_only)
+    return dict(metadata)
 
 
 def validate_expires_in(expires_in: Any, *, operation: str | None = None) -> int:
@@ -150,6 +240,10 @@ def validate_presign_method(method: Any, *, operation: str | None = None) -> str
     return method.upper()
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def validate_byte_range(
     byte_range: Any, *, operation: str | None = None
 ) -> tuple[int, int | None] | None:
@@ -159,9 +253,8 @@ def validate_byte_range(
     if (
         not isinstance(byte_range, (tuple, list))
         or len(byte_range) != 2
-        or not isinstance(byte_range[0], int)
-        or isinstance(byte_range[0], bool)
-        or not (byte_range[1] is None or isinstance(byte_range[1], int))
+        or not _is_int(byte_range[0])
+        or not (byte_range[1] is None or _is_int(byte_range[1]))
     ):
         raise _fail("byte_range", byte_range, "must be a (first, last) pair of ints", operation)
     first, last = byte_range
@@ -175,6 +268,21 @@ def validate_name(value: Any, arg: str, *, operation: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(arg, value, "must be a non-empty str", operation)
     return value
+
+
+def validate_seconds(
+    value: Any, arg: str, *, operation: str | None = None, allow_none: bool = False
+) -> float | None:
+    """Check a duration argument: a finite number of seconds > 0 (None when allowed)."""
+    if value is None and allow_none:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise _fail(arg, value, "must be a number of seconds > 0", operation)
+    return float(value)
 
 
 def validate_tags(value: Any, *, arg: str = "tags", operation: str | None = None) -> dict[str, str]:
