@@ -79,6 +79,12 @@ class PortableClient:
         """The ``Capability`` values this client offers (declared, and derived by core)."""
         return self._info.capabilities
 
+    @property
+    def driver(self) -> Any:
+        """The provider's driver behind this client: for the contract suite and a
+        provider's own tests. Calling it directly skips every rule of the contract."""
+        return self._driver
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} provider={self._info.id!r} driver={type(self._driver).__name__}>"
 
