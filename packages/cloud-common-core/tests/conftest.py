@@ -17,7 +17,9 @@ from cloud_common.core import register, unregister
 def memtest() -> Iterator[str]:
     """Register the in-memory provider as "memtest" for one test."""
     cc_core_testprovider.BUCKETS.clear()
+    cc_core_testprovider.INSTANCES.clear()
     register(cc_core_testprovider.info(), replace=True)
     yield "memtest"
     unregister("memtest")
     cc_core_testprovider.BUCKETS.clear()
+    cc_core_testprovider.INSTANCES.clear()

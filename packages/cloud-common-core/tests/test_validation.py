@@ -2,18 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_common.core import ValidationError, object_url, parse_object_url
+from cloud_common.core import BucketRules, ValidationError, object_url, parse_object_url
 from cloud_common.core.validation import (
     validate_bucket_name,
     validate_byte_range,
+    validate_content_type,
     validate_expires_in,
     validate_key,
+    validate_metadata,
     validate_presign_method,
 )
 
 
 @pytest.mark.parametrize("name", ["abc", "my-bucket.logs", "a" * 63, "0ab"])
-def test_valid_s3_buckets(name: str) -> None:
+def test_valid_default_buckets(name: str) -> None:
     assert validate_bucket_name(name) == name
 
 
@@ -27,26 +29,60 @@ def test_valid_s3_buckets(name: str) -> None:
         ("-start", "starting and ending"),
         ("a..b", "'..'"),
         ("192.168.1.1", "IP address"),
-        ("xn--bucket", "reserves"),
-        ("logs-s3alias", "reserves"),
         ("has/slash", "lowercase"),
         ("..", "3-63"),
         (42, "must be a str"),
     ],
 )
-def test_invalid_s3_buckets_name_the_argument_and_rule(name: object, rule: str) -> None:
+def test_invalid_default_buckets_name_the_argument_and_rule(name: object, rule: str) -> None:
     with pytest.raises(ValidationError, match=rule) as info:
         validate_bucket_name(name, arg="bucket", operation="create_bucket")
     assert "bucket" in str(info.value) and info.value.operation == "create_bucket"
 
 
-def test_gcs_rules_differ_from_s3() -> None:
+def test_a_provider_declares_its_own_rules_as_data() -> None:
+    rules = BucketRules(
+        pattern=r"[a-z][a-z0-9-]{2,20}",
+        description="3-21 lowercase letters, digits and '-', starting with a letter",
+        forbidden=((r"--", "must not contain '--'"), (r"^acme", "must not start with 'acme'")),
+    )
+    assert validate_bucket_name("data-01", rules) == "data-01"
+    for name, reason in [
+        ("0data", "starting with a letter"),
+        ("da--ta", "'--'"),
+        ("acmex", "'acme'"),
+    ]:
+        with pytest.raises(ValidationError, match=reason):
+            validate_bucket_name(name, rules)
+    assert validate_bucket_name("192.168.1.1", rules.__class__(r".*", "anything")) == "192.168.1.1"
+
+
+def test_the_02_rule_names_still_mean_what_they_meant() -> None:
     assert validate_bucket_name("under_score", "gcs") == "under_score"
-    assert validate_bucket_name("a" * 60 + "." + "b" * 60, "gcs")
     with pytest.raises(ValidationError, match="goog"):
         validate_bucket_name("google-data", "gcs")
-    with pytest.raises(ValidationError, match="63"):
-        validate_bucket_name("a" * 64, "gcs")
+    with pytest.raises(ValidationError, match="reserved"):
+        validate_bucket_name("xn--bucket", "s3")
+    with pytest.raises(ValidationError, match="use a BucketRules"):
+        validate_bucket_name("abc", "azure")
+
+
+@pytest.mark.parametrize("value", ["text/plain\r\nX: 1", "a\nb", "nul\x00"])
+def test_header_bound_values_refuse_cr_lf_nul(value: str) -> None:
+    with pytest.raises(ValidationError, match="content_type"):
+        validate_content_type(value)
+    with pytest.raises(ValidationError, match=r"metadata\['k'\]"):
+        validate_metadata({"k": value})
+    with pytest.raises(ValidationError, match="metadata key"):
+        validate_metadata({value: "v"})
+
+
+def test_metadata_ascii_only_when_the_provider_says_so() -> None:
+    assert validate_metadata({"k": "ü"}) == {"k": "ü"}
+    with pytest.raises(ValidationError, match="ASCII"):
+        validate_metadata({"k": "ü"}, ascii_only=True)
+    with pytest.raises(ValidationError, match="non-empty"):
+        validate_metadata({"": "v"})
 
 
 @pytest.mark.parametrize(
