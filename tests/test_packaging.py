@@ -7,12 +7,14 @@ virtualenv (not editable) is discovered, and a broken one is reported."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,37 @@ REPO = Path(__file__).resolve().parents[1]
 DISTRIBUTIONS = sorted(
     [p.parent for p in REPO.glob("packages/*/pyproject.toml")] + [REPO / "tests-contract"]
 )
+
+tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
+
+
+def _pyproject(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))
+    project: dict[str, Any] = data["project"]
+    return project
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+# provider id -> (its distribution, the third-party distributions it depends on), found
+# from the workspace: every distribution declaring a cloud_common.providers entry point.
+PROVIDERS: dict[str, tuple[str, set[str]]] = {
+    pid: (
+        project["name"],
+        {
+            _name(r)
+            for r in project.get("dependencies", [])
+            if not _name(r).startswith("cloud-common")
+        },
+    )
+    for project in map(_pyproject, DISTRIBUTIONS)
+    for pid in project.get("entry-points", {}).get("cloud_common.providers", {})
+}
+ROOT = _pyproject(REPO)
+BASE = {_name(r) for r in ROOT["dependencies"]}
+EXTRAS = sorted(e for e in ROOT.get("optional-dependencies", {}) if e in PROVIDERS)
 
 
 def build_wheel(project: Path, out: Path) -> Path:
@@ -55,35 +88,33 @@ def _resolve(requirement: str, wheels: dict[str, Path], tmp_path: Path) -> set[s
     return {item["metadata"]["name"].lower().replace("_", "-") for item in items}
 
 
-@pytest.mark.parametrize(
-    ("extra", "wanted", "forbidden"),
-    [
-        ("aws", {"cloud-common-aws", "boto3"}, ("google-", "grpcio", "cloud-common-gcp")),
-        (
-            "gcp",
-            {"cloud-common-gcp", "google-cloud-storage"},
-            ("boto3", "botocore", "s3transfer", "cloud-common-aws"),
-        ),
-    ],
-)
-def test_an_extra_installs_one_cloud_and_nothing_of_the_other(
-    wheels: dict[str, Path],
-    tmp_path: Path,
-    extra: str,
-    wanted: set[str],
-    forbidden: tuple[str, ...],
+def test_every_provider_outside_the_base_install_has_an_extra() -> None:
+    optional = {pid for pid, (dist, _) in PROVIDERS.items() if dist not in BASE}
+    assert optional <= set(EXTRAS), "each provider needs an extra in the root pyproject.toml"
+    assert "aws" in EXTRAS and "gcp" in EXTRAS
+
+
+@pytest.mark.parametrize("extra", EXTRAS)
+def test_an_extra_installs_its_provider_and_nothing_of_the_others(
+    wheels: dict[str, Path], tmp_path: Path, extra: str
 ) -> None:
-    if f"cloud-common-{extra}" not in wheels:
-        pytest.skip(f"cloud-common-{extra} is not in this checkout")
+    dist, sdks = PROVIDERS[extra]
     names = _resolve(f"cloud-common[{extra}]", wheels, tmp_path)
-    assert wanted | {"cloud-common", "cloud-common-core", "cloud-common-local"} <= names
-    assert not [n for n in names if n.startswith(forbidden)], sorted(names)
+    assert {dist, "cloud-common", *BASE} | sdks <= names
+    others = {
+        name
+        for pid, (other, other_sdks) in PROVIDERS.items()
+        if pid != extra and other not in BASE
+        for name in {other} | (other_sdks - sdks)
+    }
+    assert not names & others, sorted(names & others)
 
 
 def test_every_wheel_is_a_namespace_portion_with_py_typed(wheels: dict[str, Path]) -> None:
     assert "cloud-common-core" in wheels and "tests-contract" in wheels
     meta = zipfile.ZipFile(wheels["cloud-common"]).namelist()
-    assert not [n for n in meta if not n.startswith("cloud_common-0.2.0.dist-info/")], meta
+    version = ROOT["version"]
+    assert not [n for n in meta if not n.startswith(f"cloud_common-{version}.dist-info/")], meta
     for project, wheel in wheels.items():
         if project == "cloud-common":
             continue
