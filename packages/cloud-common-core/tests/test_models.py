@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cloud_common.core import (
+    SECRET_NAME_PARTS,
     CloudCredentials,
     CloudProvider,
     CloudResource,
@@ -14,6 +15,8 @@ from cloud_common.core import (
     ObjectInfo,
     ResourceType,
     ValidationError,
+    is_secret_name,
+    redact,
 )
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -96,11 +99,11 @@ def test_naive_datetimes_are_taken_as_utc_and_status_enums_as_values() -> None:
     res = CloudResource(
         "f",
         "f",
-        "serverless",
-        "acme",
+        "serverless",  # type: ignore[arg-type] # a value is accepted at run time
+        "acme",  # type: ignore[arg-type]
         "r",
         InstanceState.STOPPED,
-        datetime(2026, 1, 1),  # type: ignore[arg-type]
+        datetime(2026, 1, 1),
     )
     assert res.status == "stopped"
     assert res.to_dict()["created_at"] == "2026-01-01T00:00:00+00:00"
@@ -111,3 +114,34 @@ def test_object_info_to_dict() -> None:
     info = ObjectInfo("a/b.txt", 3, "abc", "text/plain", datetime(2026, 1, 1, tzinfo=timezone.utc))
     assert info.to_dict()["last_modified"] == "2026-01-01T00:00:00+00:00"
     assert json.dumps(info.to_dict())
+
+
+@pytest.mark.parametrize("part", SECRET_NAME_PARTS)
+def test_every_documented_secret_name_is_hidden(part: str) -> None:
+    value = f"v-{part}-0123456789"
+    creds = CloudCredentials(CloudProvider.AWS, metadata={f"my_{part.upper()}": value})
+    shown = f"{creds!r} {creds} {json.dumps(creds.to_dict())}"
+    assert value not in shown
+    assert value in creds.secrets()
+
+
+@pytest.mark.parametrize(
+    "name", ["passphrase", "pwd", "connection_string", "bearer", "jwt", "api_key", "AuthHeader"]
+)
+def test_common_secret_names_are_secret(name: str) -> None:
+    assert is_secret_name(name)
+
+
+def test_user_info_in_a_url_is_hidden_and_scrubbed() -> None:
+    creds = CloudCredentials(
+        CloudProvider.AWS, metadata={"endpoint_url": "https://admin:hunter2-pw@minio.local:9000/x"}
+    )
+    assert "hunter2-pw" not in repr(creds) and "hunter2-pw" not in json.dumps(creds.to_dict())
+    assert creds.to_dict()["metadata"]["endpoint_url"] == "https://<redacted>@minio.local:9000/x"
+    assert "hunter2-pw" in creds.secrets()
+    assert redact("GET https://u:p4ss-word@h/b?X-Amz-Signature=abc") == (
+        "GET https://<redacted>@h/b?X-Amz-Signature=<redacted>"
+    )
+    assert redact("s3://bucket/key@2x.png") == "s3://bucket/key@2x.png"
+    text = "DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=Eby8vdM02x==;BlobEndpoint=h"
+    assert "Eby8vdM02x" not in redact(text) and "AccountName=dev" in redact(text)

@@ -27,7 +27,13 @@ from cloud_common.core._contracts import (
     UploadSource,
 )
 from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
-from cloud_common.core._models import CloudCredentials, CloudResource
+from cloud_common.core._models import (
+    NOT_SECRET_NAMES,
+    SECRET_NAME_PARTS,
+    CloudCredentials,
+    CloudResource,
+    is_secret_name,
+)
 from cloud_common.core._objects import ObjectInfo
 from cloud_common.core._options import ClientOptions
 from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
@@ -76,6 +82,8 @@ __all__ = [
     "CONTRACT_VERSION",
     "DEFAULT_BUCKET_RULES",
     "ENTRY_POINT_GROUP",
+    "NOT_SECRET_NAMES",
+    "SECRET_NAME_PARTS",
     "SUPPORTED_CONTRACTS",
     "AlreadyExistsError",
     "AuthenticationError",
@@ -132,6 +140,7 @@ __all__ = [
     "get_provider",
     "get_serverless_client",
     "get_storage_client",
+    "is_secret_name",
     "object_url",
     "open_storage",
     "parse_object_url",

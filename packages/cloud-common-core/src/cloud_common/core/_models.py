@@ -11,41 +11,67 @@ from typing import Any
 
 from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
 from cloud_common.core._objects import ObjectInfo, iso_datetime
+from cloud_common.core._redact import MIN_SECRET_LENGTH, redact_userinfo, userinfo_secrets
 from cloud_common.core._registry import installed_provider
 from cloud_common.core.errors import ValidationError
 
 __all__ = [
+    "NOT_SECRET_NAMES",
+    "SECRET_NAME_PARTS",
     "CloudCredentials",
     "CloudProvider",
     "CloudResource",
     "InstanceState",
     "ObjectInfo",
     "ResourceType",
+    "is_secret_name",
 ]
 
 _REDACTED = "<redacted>"
-# Metadata keys whose values are secrets: never shown in repr, str or to_dict.
-_SECRET_WORDS = (
+
+SECRET_NAME_PARTS = (
     "secret",
     "token",
     "password",
     "passwd",
+    "passphrase",
+    "pwd",
     "private",
     "credential",
     "key",
     "sas",
+    "signature",
     "account_info",  # service_account_info: a whole service-account key (JSON)
+    "connection_string",
+    "connectionstring",
+    "conn_str",
+    "connstr",
+    "dsn",
+    "bearer",
+    "jwt",
+    "auth",
+    "cookie",
+    "otp",
 )
-_NOT_SECRET = frozenset({"key_name", "service_account_file", "endpoint_url", "endpoint", "root"})
+"""A metadata name containing one of these (case-insensitive) holds a secret: its value is
+never shown in ``repr``, ``str`` or ``to_dict`` and is scrubbed from every error and log."""
+
+NOT_SECRET_NAMES = frozenset(
+    {"key_name", "service_account_file", "endpoint_url", "endpoint", "root", "author"}
+)
+"""Names that contain a secret-looking part but hold no secret."""
 
 
-def _is_secret_key(name: str) -> bool:
+def is_secret_name(name: str) -> bool:
+    """True when a metadata name holds a secret (see ``SECRET_NAME_PARTS``)."""
     lowered = name.lower()
-    return lowered not in _NOT_SECRET and any(word in lowered for word in _SECRET_WORDS)
+    return lowered not in NOT_SECRET_NAMES and any(p in lowered for p in SECRET_NAME_PARTS)
 
 
 def _redacted_metadata(metadata: dict[str, str]) -> dict[str, str]:
-    return {k: (_REDACTED if _is_secret_key(k) else v) for k, v in metadata.items()}
+    return {
+        k: (_REDACTED if is_secret_name(k) else redact_userinfo(v)) for k, v in metadata.items()
+    }
 
 
 @dataclass
@@ -86,10 +112,16 @@ class CloudCredentials:
     __str__ = __repr__
 
     def secrets(self) -> list[str]:
-        """The secret values held here (for scrubbing text); never log the result."""
+        """The secret values held here (for scrubbing text); never log the result.
+
+        Values shorter than ``MIN_SECRET_LENGTH`` (4) characters are left out: scrubbing them
+        would mangle ordinary words. Such values are still never shown by ``repr`` or
+        ``to_dict``, but use real-length secrets.
+        """
         values = [self.access_key, self.secret_key]
-        values += [v for k, v in self.metadata.items() if _is_secret_key(k)]
-        return [v for v in values if isinstance(v, str) and len(v) >= 4]
+        values += [v for k, v in self.metadata.items() if is_secret_name(k)]
+        values += [u for v in self.metadata.values() for u in userinfo_secrets(v)]
+        return [v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict with every secret replaced by ``"<redacted>"``."""

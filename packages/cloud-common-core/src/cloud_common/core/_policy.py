@@ -2,17 +2,17 @@
 
 SDK exception → core error (the provider's ``translate`` function decides which);
 non-critical failure → ``False`` / ``[]`` with exactly one WARNING; critical → raise.
-Also the scrubbing that keeps secrets out of messages and log records.
+Secrets are scrubbed from every message (``_redact.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
+from cloud_common.core._redact import RedactingFilter, redact
 from cloud_common.core.errors import CloudError
 
 __all__ = ["ErrorPolicy", "RedactingFilter", "Translate", "redact"]
@@ -22,60 +22,6 @@ F = TypeVar("F")
 
 Translate = Callable[[BaseException], "CloudError | None"]
 """A provider's map from an SDK exception to a core error (None: not recognised)."""
-
-_QUERY_SECRETS = re.compile(
-    r"(?i)((?:x-amz-signature|x-amz-security-token|x-amz-credential|x-goog-signature|"
-    r"x-goog-credential|signature|awsaccesskeyid|sig|token|access_token|id_token|"
-    r"private_key|client_secret)=)[^&\s\"'<>]+"
-)
-_HEADER_SECRETS = re.compile(
-    r"(?i)((?:authorization|x-amz-security-token|x-goog-iam-authorization-token|"
-    r"proxy-authorization)['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+"
-)
-# Header values printed as Python reprs, bytes included ('Authorization': b'AWS4-...').
-_QUOTED_HEADER_SECRETS = re.compile(
-    r"(?i)(['\"](?:authorization|proxy-authorization|x-amz-security-token|"
-    r"x-goog-iam-authorization-token)['\"]\s*:\s*)b?(['\"]).*?\2"
-)
-# A signature printed on a line of its own (botocore.auth's "Signature:\n<hex>").
-_SIGNATURE_LINE = re.compile(r"(?im)^(signature:\s*)[0-9a-f]{16,}")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
-_MASK = "<redacted>"
-
-
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """Remove secrets from text: known secret values, signatures and tokens in query
-    strings, Authorization headers and PEM private keys."""
-    for secret in sorted(secrets, key=len, reverse=True):  # a secret holding another: whole
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, _MASK)
-    text = _PEM.sub(_MASK, text)
-    text = _QUOTED_HEADER_SECRETS.sub(lambda m: m.group(1) + repr(_MASK), text)
-    text = _SIGNATURE_LINE.sub(lambda m: m.group(1) + _MASK, text)
-    text = _QUERY_SECRETS.sub(lambda m: m.group(1) + _MASK, text)
-    return _HEADER_SECRETS.sub(lambda m: m.group(1) + _MASK, text)
-
-
-class RedactingFilter(logging.Filter):
-    """A logging filter that scrubs secrets from records (message and args).
-
-    Providers attach it to the SDK loggers they drive, so even DEBUG output of an SDK
-    (request URLs, headers) carries no secret.
-    """
-
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
-        super().__init__()
-        self.secrets = tuple(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is the logger's problem
-            return True
-        cleaned = redact(message, self.secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
 
 
 class ErrorPolicy:
