@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -499,6 +498,8 @@ class CloudStorage(PortableClient, StorageClient):
         folder = os.path.dirname(path)
         if not os.path.isdir(folder):
             raise ValidationError(f"dest {path!r} is in a folder that does not exist", operation=op)
+        import tempfile  # noqa: PLC0415 - tempfile pulls in shutil, random...: not at import
+
         handle, temp = tempfile.mkstemp(
             dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part"
         )

@@ -7,7 +7,6 @@ the checks here know no cloud.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -169,7 +168,7 @@ def validate_key(
     size = len(key.encode("utf-8", "surrogatepass"))
     if size > MAX_KEY_BYTES:
         raise _fail(arg, key, f"is {size} UTF-8 bytes, the limit is {MAX_KEY_BYTES}", operation)
-    if not key.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in key):
+    if not key.isprintable() and _has_control_characters(key):
         raise _fail(arg, key, "must not contain control characters (NUL, newline...)", operation)
     if filesystem:
         if key.startswith("/") or "\\" in key:
@@ -177,6 +176,12 @@ def validate_key(
         if any(part in ("", ".", "..") for part in key.split("/")):
             raise _fail(arg, key, "must not contain empty, '.' or '..' segments", operation)
     return key
+
+
+def _has_control_characters(text: str) -> bool:
+    import unicodedata  # noqa: PLC0415 - only for text that is not printable
+
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
 
 
 def _header_value(value: Any, arg: str, operation: str | None, *, ascii_only: bool) -> str:
