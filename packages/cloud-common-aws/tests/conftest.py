@@ -1,5 +1,5 @@
 """Fixtures: one MotoServer per session (reset after each test), clients built through the
-registry, botocore's retry sleep recorded instead of slept."""
+registry as users get them, botocore's retry sleep recorded instead of slept."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import pytest
 
 from cloud_common.aws.testing import MotoServer
 from cloud_common.core import (
+    CloudCompute,
     CloudCredentials,
+    CloudServerless,
+    CloudStorage,
     RetryPolicy,
     get_compute_client,
     get_serverless_client,
@@ -21,7 +24,14 @@ from cloud_common.core import (
 )
 
 # Never let real credentials or config leak into a test.
-for _var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+for _var in (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+):
     os.environ.pop(_var, None)
 os.environ["AWS_ACCESS_KEY_ID"] = "env-access-key-id"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "env-secret-access-key"
@@ -50,40 +60,32 @@ def creds(server: MotoServer) -> CloudCredentials:
 
 
 @pytest.fixture
-def storage(creds: CloudCredentials) -> Iterator[Any]:
-    with get_storage_client(creds, retry_policy=FAST) as client:
+def storage(creds: CloudCredentials) -> Iterator[CloudStorage]:
+    with get_storage_client(creds, retry=FAST) as client:
         yield client
 
 
 @pytest.fixture
-def compute(creds: CloudCredentials) -> Iterator[Any]:
-    with get_compute_client(creds, retry_policy=FAST) as client:
+def compute(creds: CloudCredentials) -> Iterator[CloudCompute]:
+    with get_compute_client(creds, retry=FAST) as client:
         yield client
 
 
 @pytest.fixture
-def serverless(server: MotoServer) -> Iterator[Any]:
+def serverless(server: MotoServer) -> Iterator[CloudServerless]:
     creds = server.credentials(lambda_role_arn=server.create_lambda_role())
-    with get_serverless_client(creds, retry_policy=FAST, poll_interval=0.01) as client:
+    with get_serverless_client(creds, retry=FAST, poll_interval=0.01) as client:
         yield client
 
 
 @pytest.fixture
 def raw_s3(server: MotoServer) -> Any:
     """A plain boto3 S3 client on the same server (for interop checks)."""
-    import boto3
-
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-    )
+    return server.boto3_client("s3")
 
 
 @pytest.fixture
-def bucket(storage: Any) -> str:
+def bucket(storage: CloudStorage) -> str:
     name = f"cc-{uuid.uuid4().hex[:16]}"
     assert storage.create_bucket(name) is True
     return name
@@ -91,7 +93,7 @@ def bucket(storage: Any) -> str:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """botocore's retry backoffs, recorded instead of slept (notes 1d)."""
+    """botocore's retry backoffs, recorded instead of slept."""
     import botocore.endpoint
 
     recorded: list[float] = []

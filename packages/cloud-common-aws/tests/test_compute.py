@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any
 
 import botocore.session
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from cloud_common.aws._compute import EC2_STATES, instance_state
 from cloud_common.aws.testing import MotoServer
 from cloud_common.core import (
+    CloudCompute,
     InstanceNotFoundError,
     InstanceState,
     TimeoutError,  # noqa: A004
@@ -19,18 +19,6 @@ from cloud_common.core import (
 )
 
 AMI = "ami-12345678"
-
-
-def raw_ec2(server: MotoServer) -> Any:
-    import boto3
-
-    return boto3.session.Session().client(
-        "ec2",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-    )
 
 
 def test_every_ec2_state_of_the_api_model_is_mapped() -> None:
@@ -49,8 +37,8 @@ def test_every_ec2_state_of_the_api_model_is_mapped() -> None:
     assert instance_state("rebooting-someday") is InstanceState.UNKNOWN
 
 
-def test_create_instance_passes_every_option(server: MotoServer, compute: Any) -> None:
-    ec2 = raw_ec2(server)
+def test_create_instance_passes_every_option(server: MotoServer, compute: CloudCompute) -> None:
+    ec2 = server.boto3_client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
@@ -80,7 +68,7 @@ def test_create_instance_passes_every_option(server: MotoServer, compute: Any) -
 
 
 def test_unknown_create_arguments_are_refused_before_any_request(
-    server: MotoServer, compute: Any
+    server: MotoServer, compute: CloudCompute
 ) -> None:
     before = len(server.faults.requests)
     with pytest.raises(ValidationError, match="colour"):
@@ -90,7 +78,7 @@ def test_unknown_create_arguments_are_refused_before_any_request(
     assert len(server.faults.requests) == before
 
 
-def test_lifecycle_and_idempotence(compute: Any) -> None:
+def test_lifecycle_and_idempotence(compute: CloudCompute) -> None:
     instance = compute.create_instance("life", "t3.micro", AMI)
     iid = instance["id"]
     assert compute.wait_for_state(iid, "running", 5, poll_interval=0.01)["status"] == "running"
@@ -107,7 +95,7 @@ def test_lifecycle_and_idempotence(compute: Any) -> None:
 
 
 def test_start_of_a_terminated_instance_is_false_with_a_warning(
-    compute: Any, caplog: pytest.LogCaptureFixture
+    compute: CloudCompute, caplog: pytest.LogCaptureFixture
 ) -> None:
     iid = compute.create_instance("t", "t3.micro", AMI)["id"]
     compute.terminate_instance(iid)
@@ -119,7 +107,7 @@ def test_start_of_a_terminated_instance_is_false_with_a_warning(
 
 
 def test_start_while_stopping_and_stop_while_pending_are_false(
-    server: MotoServer, compute: Any
+    server: MotoServer, compute: CloudCompute
 ) -> None:
     iid = compute.create_instance("held", "t3.micro", AMI)["id"]
     assert server.hold_instance_state(iid, "pending")
@@ -132,7 +120,9 @@ def test_start_while_stopping_and_stop_while_pending_are_false(
 
 
 @pytest.mark.parametrize("instance_id", ["i-0123456789abcdef0", "does-not-exist"])
-def test_unknown_ids(compute: Any, instance_id: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_ids(
+    compute: CloudCompute, instance_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     assert compute.terminate_instance(instance_id) is True
     assert compute.start_instance(instance_id) is False
@@ -142,7 +132,7 @@ def test_unknown_ids(compute: Any, instance_id: str, caplog: pytest.LogCaptureFi
 
 
 def test_termination_protection_is_false_with_a_warning(
-    server: MotoServer, compute: Any, caplog: pytest.LogCaptureFixture
+    server: MotoServer, compute: CloudCompute, caplog: pytest.LogCaptureFixture
 ) -> None:
     iid = compute.create_instance("protected", "t3.micro", AMI)["id"]
     body = (
@@ -157,19 +147,25 @@ def test_termination_protection_is_false_with_a_warning(
     assert compute.get_instance(iid)["status"] != "terminated"
 
 
-def test_wait_for_state_times_out(server: MotoServer, compute: Any) -> None:
+def test_wait_for_state_times_out(server: MotoServer, compute: CloudCompute) -> None:
     iid = compute.create_instance("slow", "t3.micro", AMI)["id"]
     server.hold_instance_state(iid, "pending")
     with pytest.raises(TimeoutError, match="pending"):
         compute.wait_for_state(iid, InstanceState.RUNNING, 0.2, poll_interval=0.05)
 
 
-def test_wait_for_terminated_ends_when_the_instance_is_gone(compute: Any) -> None:
-    done = compute.wait_for_state("i-0123456789abcdef0", "terminated", 1, poll_interval=0.05)
-    assert done["status"] == "terminated"
-    with pytest.raises(InstanceNotFoundError):
-        compute.wait_for_state("i-0123456789abcdef0", "running", 1, poll_interval=0.05)
+def test_wait_for_terminated_returns_the_terminated_instance(compute: CloudCompute) -> None:
+    iid = compute.create_instance("doomed", "t3.micro", AMI)["id"]
+    assert compute.terminate_instance(iid) is True
+    done = compute.wait_for_state(iid, "terminated", 1, poll_interval=0.05)
+    assert (done["id"], done["status"]) == (iid, "terminated")
 
 
-def test_list_instances_is_empty_without_instances(compute: Any) -> None:
+def test_waiting_on_an_unknown_instance_is_instance_not_found(compute: CloudCompute) -> None:
+    for state in ("terminated", "running"):
+        with pytest.raises(InstanceNotFoundError):
+            compute.wait_for_state("i-0123456789abcdef0", state, 1, poll_interval=0.05)
+
+
+def test_list_instances_is_empty_without_instances(compute: CloudCompute) -> None:
     assert compute.list_instances() == []

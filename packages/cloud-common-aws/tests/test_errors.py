@@ -27,7 +27,9 @@ from cloud_common.core import (
 )
 
 
-def client_error(code: str, status: int = 400, operation: str = "GetObject", message: str = "m"):
+def client_error(
+    code: str, status: int = 400, operation: str = "GetObject", message: str = "m"
+) -> bx.ClientError:
     response = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status},
@@ -150,9 +152,10 @@ def test_wrappers_are_unwrapped_to_the_real_failure() -> None:
 
 
 def test_transient_errors_are_retryable_and_others_are_not() -> None:
-    assert isinstance(translate(client_error("SlowDown", 503)), TransientError)
-    assert translate(client_error("SlowDown", 503)).retryable is True
-    assert translate(client_error("AccessDenied", 403)).retryable is False
+    throttled = translate(client_error("SlowDown", 503))
+    denied = translate(client_error("AccessDenied", 403))
+    assert isinstance(throttled, TransientError) and throttled.retryable is True
+    assert denied is not None and denied.retryable is False
 
 
 def test_a_foreign_exception_is_not_claimed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from cloud_common.aws import S3StorageClient
 from cloud_common.aws.testing import Fault, MotoServer
 from cloud_common.core import (
+    CloudStorage,
     ObjectNotFoundError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -28,8 +30,8 @@ POLICY = RetryPolicy(max_attempts=4, backoff_base=0.25, backoff_cap=0.6, jitter=
 
 
 @pytest.fixture
-def s3(server: MotoServer) -> Any:
-    with get_storage_client(server.credentials(), retry_policy=POLICY) as client:
+def s3(server: MotoServer) -> Iterator[CloudStorage]:
+    with get_storage_client(server.credentials(), retry=POLICY) as client:
         yield client
 
 
@@ -39,7 +41,7 @@ def key_path(bucket: str) -> str:
 
 
 def test_slowdown_then_500_then_success(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     s3.upload_file(bucket, "k", b"payload")
     server.faults.add(method="GET", path=key_path, status=503, code="SlowDown")
@@ -50,7 +52,7 @@ def test_slowdown_then_500_then_success(
 
 
 def test_the_cap_bounds_each_backoff(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     s3.upload_file(bucket, "k", b"payload")
     server.faults.add(method="GET", path=key_path, status=503, times=3)
@@ -59,7 +61,7 @@ def test_the_cap_bounds_each_backoff(
 
 
 def test_a_put_that_keeps_failing_ends_in_a_transient_error_and_writes_nothing(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     server.faults.add(method="PUT", path=key_path, status=503, code="SlowDown", times=99)
     with pytest.raises(RateLimitedError) as info:
@@ -73,7 +75,7 @@ def test_a_put_that_keeps_failing_ends_in_a_transient_error_and_writes_nothing(
 
 
 def test_internal_errors_exhausted_are_provider_unavailable(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     server.faults.add(method="GET", path=key_path, status=500, code="InternalError", times=99)
     with pytest.raises(ProviderUnavailableError):
@@ -82,7 +84,7 @@ def test_internal_errors_exhausted_are_provider_unavailable(
 
 
 def test_a_connection_reset_is_retried(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     s3.upload_file(bucket, "k", b"payload")
     server.faults.add(method="GET", path=key_path, reset=True)
@@ -91,7 +93,7 @@ def test_a_connection_reset_is_retried(
 
 
 def test_resets_exhausted_are_provider_unavailable(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, sleeps: list[float]
+    server: MotoServer, s3: CloudStorage, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     server.faults.add(method="PUT", path=key_path, reset=True, times=99)
     with pytest.raises(ProviderUnavailableError):
@@ -104,7 +106,7 @@ def test_a_slow_reply_times_out_and_is_retried(
     server: MotoServer, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
     with get_storage_client(
-        server.credentials(), retry_policy=POLICY, timeouts=Timeouts(connect=2, read=0.3)
+        server.credentials(), retry=POLICY, timeouts=Timeouts(connect=2, read=0.3)
     ) as s3:
         s3.upload_file(bucket, "k", b"payload")
         server.faults.add(method="GET", path=key_path, delay=0.8)
@@ -113,7 +115,7 @@ def test_a_slow_reply_times_out_and_is_retried(
         with (
             get_storage_client(
                 server.credentials(),
-                retry_policy=RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01),
+                retry=RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01),
                 timeouts=Timeouts(connect=2, read=0.3),
             ) as impatient,
             pytest.raises(TimeoutError),
@@ -127,7 +129,7 @@ def test_a_multipart_upload_survives_a_failed_part(
     data = os.urandom(11 * MiB)
     server.faults.add(Fault(method="PUT", path=f"^/{bucket}/big$", status=503))
     with S3StorageClient(
-        server.credentials(), retry_policy=POLICY, part_size=5 * MiB, multipart_threshold=5 * MiB
+        server.credentials(), retry=POLICY, part_size=5 * MiB, multipart_threshold=5 * MiB
     ) as s3:
         s3.upload_stream(bucket, "big", io.BytesIO(data))
         assert s3.download_file(bucket, "big") == data
@@ -144,7 +146,7 @@ def test_a_multipart_upload_that_fails_leaves_no_object_and_no_open_upload(
         method="PUT", path=f"^/{bucket}/big$", status=500, code="InternalError", times=999
     )
     with S3StorageClient(
-        server.credentials(), retry_policy=POLICY, part_size=5 * MiB, multipart_threshold=5 * MiB
+        server.credentials(), retry=POLICY, part_size=5 * MiB, multipart_threshold=5 * MiB
     ) as s3:
         with pytest.raises(ProviderUnavailableError):
             s3.upload_stream(bucket, "big", source)
@@ -155,7 +157,12 @@ def test_a_multipart_upload_that_fails_leaves_no_object_and_no_open_upload(
 
 
 def test_a_download_that_fails_leaves_no_partial_file(
-    server: MotoServer, s3: Any, bucket: str, key_path: str, tmp_path: Path, sleeps: list[float]
+    server: MotoServer,
+    s3: CloudStorage,
+    bucket: str,
+    key_path: str,
+    tmp_path: Path,
+    sleeps: list[float],
 ) -> None:
     s3.upload_file(bucket, "k", b"payload")
     (tmp_path / "out").write_bytes(b"old content")
@@ -169,7 +176,7 @@ def test_a_download_that_fails_leaves_no_partial_file(
 def test_one_attempt_means_no_retry(
     server: MotoServer, bucket: str, key_path: str, sleeps: list[float]
 ) -> None:
-    with get_storage_client(server.credentials(), retry_policy=RetryPolicy(max_attempts=1)) as s3:
+    with get_storage_client(server.credentials(), retry=RetryPolicy(max_attempts=1)) as s3:
         s3.upload_file(bucket, "k", b"payload")
         server.faults.add(method="GET", path=key_path, status=503)
         with pytest.raises(RateLimitedError):

@@ -3,24 +3,26 @@ against pytest-httpserver as a fake Lambda endpoint (function errors, Pending ->
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cloud_common.aws import LambdaServerlessClient
 from cloud_common.aws._bundle import build_bundle
 from cloud_common.aws.testing import MotoServer
 from cloud_common.core import (
     AlreadyExistsError,
     CloudCredentials,
+    CloudProvider,
+    CloudServerless,
     FunctionInvocationError,
     FunctionNotFoundError,
     ValidationError,
@@ -48,7 +50,7 @@ def code_dir(tmp_path: Path) -> Path:
     return root
 
 
-def test_create_invoke_list_get_delete(serverless: Any, code_dir: Path) -> None:
+def test_create_invoke_list_get_delete(serverless: CloudServerless, code_dir: Path) -> None:
     created = serverless.create_function("fn-one", "python3.12", "app.handler", str(code_dir))
     assert (created["name"], created["resource_type"], created["status"]) == (
         "fn-one",
@@ -77,7 +79,7 @@ def test_create_invoke_list_get_delete(serverless: Any, code_dir: Path) -> None:
 
 
 def test_a_handler_exception_is_a_function_invocation_error(
-    serverless: Any, code_dir: Path
+    serverless: CloudServerless, code_dir: Path
 ) -> None:
     serverless.create_function("fn-fail", "python3.12", "app.handler", str(code_dir))
     with pytest.raises(FunctionInvocationError) as info:
@@ -88,7 +90,9 @@ def test_a_handler_exception_is_a_function_invocation_error(
     assert "boom" in str(error)
 
 
-def test_creating_a_function_twice_is_already_exists(serverless: Any, code_dir: Path) -> None:
+def test_creating_a_function_twice_is_already_exists(
+    serverless: CloudServerless, code_dir: Path
+) -> None:
     serverless.create_function("fn-twice", "python3.12", "app.handler", str(code_dir))
     with pytest.raises(AlreadyExistsError):
         serverless.create_function("fn-twice", "python3.12", "app.handler", str(code_dir))
@@ -105,14 +109,12 @@ def test_the_bundle_is_deterministic_and_skips_caches(code_dir: Path, tmp_path: 
 
 
 def test_a_zip_and_a_single_file_deploy_too(
-    serverless: Any, code_dir: Path, tmp_path: Path
+    serverless: CloudServerless, code_dir: Path, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "ready.zip"
     bundle.write_bytes(build_bundle(str(code_dir)))
     from_zip = serverless.create_function("fn-zip", "python3.12", "app.handler", str(bundle))
     digest = hashlib.sha256(bundle.read_bytes()).digest()
-    import base64
-
     assert from_zip["metadata"]["code_sha256"] == base64.b64encode(digest).decode()
     single = serverless.create_function(
         "fn-file", "python3.12", "app.handler", str(code_dir / "app.py")
@@ -122,7 +124,7 @@ def test_a_zip_and_a_single_file_deploy_too(
 
 
 def test_a_bundle_over_the_direct_upload_limit_is_refused_clearly(
-    serverless: Any, tmp_path: Path
+    serverless: CloudServerless, tmp_path: Path
 ) -> None:
     big = tmp_path / "big.zip"
     with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as archive:
@@ -149,7 +151,7 @@ def test_the_role_comes_from_kwargs_or_metadata_or_is_a_clear_error(
     [("python3.12", "python3.12"), ("nodejs20", "nodejs20.x"), ("java21", "java21")],
 )
 def test_runtimes_are_portable_both_ways(
-    serverless: Any, code_dir: Path, portable: str, native: str
+    serverless: CloudServerless, code_dir: Path, portable: str, native: str
 ) -> None:
     created = serverless.create_function(
         f"fn-{portable.replace('.', '')}", portable, "app.handler", str(code_dir)
@@ -161,7 +163,7 @@ def test_runtimes_are_portable_both_ways(
 
 
 def test_an_unknown_runtime_is_refused_before_any_request(
-    server: MotoServer, serverless: Any, code_dir: Path
+    server: MotoServer, serverless: CloudServerless, code_dir: Path
 ) -> None:
     before = len(server.faults.requests)
     with pytest.raises(ValidationError, match="runtime"):
@@ -173,7 +175,7 @@ def test_an_unknown_runtime_is_refused_before_any_request(
     assert len(server.faults.requests) == before
 
 
-def test_a_payload_that_is_not_json_is_refused(serverless: Any) -> None:
+def test_a_payload_that_is_not_json_is_refused(serverless: CloudServerless) -> None:
     with pytest.raises(ValidationError, match="JSON"):
         serverless.invoke_function("fn", {"when": object()})
 
@@ -182,9 +184,9 @@ def test_a_payload_that_is_not_json_is_refused(serverless: Any) -> None:
 
 
 @pytest.fixture
-def fake_lambda(httpserver: HTTPServer) -> Any:
+def fake_lambda(httpserver: HTTPServer) -> Iterator[CloudServerless]:
     creds = CloudCredentials(
-        "aws",
+        CloudProvider.AWS,
         access_key="AKIAFAKELAMBDA0000",
         secret_key="fake-lambda-secret-value",
         metadata={
@@ -192,11 +194,12 @@ def fake_lambda(httpserver: HTTPServer) -> Any:
             "lambda_role_arn": "arn:aws:iam::123456789012:role/r",
         },
     )
-    return get_serverless_client(creds, poll_interval=0.01)
+    with get_serverless_client(creds, poll_interval=0.01) as client:
+        yield client
 
 
 def test_x_amz_function_error_becomes_function_invocation_error(
-    httpserver: HTTPServer, fake_lambda: Any
+    httpserver: HTTPServer, fake_lambda: CloudServerless
 ) -> None:
     payload = {
         "errorMessage": "division by zero",
@@ -219,7 +222,7 @@ def test_x_amz_function_error_becomes_function_invocation_error(
 
 
 def test_a_throttled_invoke_is_retried(
-    httpserver: HTTPServer, fake_lambda: Any, sleeps: list[float]
+    httpserver: HTTPServer, fake_lambda: CloudServerless, sleeps: list[float]
 ) -> None:
     path = "/2015-03-31/functions/calc/invocations"
     httpserver.expect_ordered_request(path, method="POST").respond_with_json(
@@ -233,7 +236,7 @@ def test_a_throttled_invoke_is_retried(
 
 
 def test_create_waits_until_the_function_is_active(
-    httpserver: HTTPServer, fake_lambda: Any, code_dir: Path
+    httpserver: HTTPServer, fake_lambda: CloudServerless, code_dir: Path
 ) -> None:
     states = iter(["Pending", "Pending", "Active"])
     config = {
@@ -261,7 +264,9 @@ def test_create_waits_until_the_function_is_active(
     assert len([r for r, _ in httpserver.log if r.path.endswith("/configuration")]) == 3
 
 
-def test_a_failed_deploy_raises(httpserver: HTTPServer, fake_lambda: Any, code_dir: Path) -> None:
+def test_a_failed_deploy_raises(
+    httpserver: HTTPServer, fake_lambda: CloudServerless, code_dir: Path
+) -> None:
     config = {
         "FunctionName": "bad",
         "State": "Failed",
@@ -277,7 +282,7 @@ def test_a_failed_deploy_raises(httpserver: HTTPServer, fake_lambda: Any, code_d
 
 
 def test_delete_refused_is_false_with_a_warning(
-    httpserver: HTTPServer, fake_lambda: Any, caplog: pytest.LogCaptureFixture
+    httpserver: HTTPServer, fake_lambda: CloudServerless, caplog: pytest.LogCaptureFixture
 ) -> None:
     httpserver.expect_request("/2015-03-31/functions/busy", method="DELETE").respond_with_json(
         {"message": "An update is in progress"},
@@ -287,8 +292,3 @@ def test_delete_refused_is_false_with_a_warning(
     caplog.set_level(logging.WARNING)
     assert fake_lambda.delete_function("busy") is False
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
-
-
-def test_the_unguarded_class_validates_too(server: MotoServer) -> None:
-    with LambdaServerlessClient(server.credentials()) as lam, pytest.raises(ValidationError):
-        lam.invoke_function("fn", [1])  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from cloud_common.aws import S3StorageClient
 from cloud_common.aws.testing import MotoServer
 from cloud_common.core import (
     BucketNotFoundError,
+    CloudStorage,
     ObjectNotFoundError,
     ValidationError,
     get_storage_client,
@@ -42,7 +43,7 @@ def fetch(
 
 
 def test_upload_returns_the_canonical_url_and_download_returns_the_bytes(
-    storage: Any, bucket: str
+    storage: CloudStorage, bucket: str
 ) -> None:
     url = storage.upload_file(bucket, "dir/ünï ✓.txt", b"hello", "text/plain")
     assert url == f"s3://{bucket}/dir/ünï ✓.txt"
@@ -51,7 +52,7 @@ def test_upload_returns_the_canonical_url_and_download_returns_the_bytes(
     assert storage.stat_object(bucket, "dir/ünï ✓.txt").content_type == "text/plain"
 
 
-def test_create_bucket_twice_is_true(storage: Any, bucket: str) -> None:
+def test_create_bucket_twice_is_true(storage: CloudStorage, bucket: str) -> None:
     assert storage.create_bucket(bucket) is True
     assert bucket in storage.list_buckets()
 
@@ -67,7 +68,7 @@ def test_create_bucket_outside_us_east_1_sets_the_location_constraint(
 
 
 def test_a_name_owned_by_another_account_is_false_with_one_warning(
-    server: MotoServer, storage: Any, caplog: pytest.LogCaptureFixture
+    server: MotoServer, storage: CloudStorage, caplog: pytest.LogCaptureFixture
 ) -> None:
     with get_storage_client(server.other_account_credentials()) as other:
         assert other.create_bucket("cc-taken-name") is True
@@ -78,7 +79,9 @@ def test_a_name_owned_by_another_account_is_false_with_one_warning(
     assert "cc-taken-name" in warnings[0].getMessage()
 
 
-def test_download_of_a_missing_key_raises_object_not_found(storage: Any, bucket: str) -> None:
+def test_download_of_a_missing_key_raises_object_not_found(
+    storage: CloudStorage, bucket: str
+) -> None:
     with pytest.raises(ObjectNotFoundError) as info:
         storage.download_file(bucket, "missing")
     assert info.value.provider == "aws"
@@ -86,13 +89,13 @@ def test_download_of_a_missing_key_raises_object_not_found(storage: Any, bucket:
     assert "NoSuchKey" in str(info.value)
 
 
-def test_download_from_a_missing_bucket_raises_bucket_not_found(storage: Any) -> None:
+def test_download_from_a_missing_bucket_raises_bucket_not_found(storage: CloudStorage) -> None:
     with pytest.raises(BucketNotFoundError):
         storage.download_file("cc-no-such-bucket", "k")
 
 
 def test_delete_is_true_when_gone_and_false_for_a_missing_bucket(
-    storage: Any, bucket: str, caplog: pytest.LogCaptureFixture
+    storage: CloudStorage, bucket: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage.upload_file(bucket, "k", b"v")
     assert storage.delete_file(bucket, "k") is True
@@ -103,22 +106,65 @@ def test_delete_is_true_when_gone_and_false_for_a_missing_bucket(
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
 
 
-def test_the_unguarded_class_keeps_the_same_semantics(server: MotoServer) -> None:
-    with S3StorageClient(server.credentials()) as s3:
-        assert s3.create_bucket("cc-direct") is True
-        assert s3.delete_file("cc-no-such-bucket", "k") is False
-        assert s3.delete_bucket("cc-no-such-bucket") is True
-        with pytest.raises(ValidationError):
-            s3.upload_file("Bad_Bucket", "k", b"v")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ab",
+        "a" * 64,
+        "Upper-case",
+        "under_score",
+        "-dash-first",
+        "dots..twice",
+        "dot.-dash",
+        "192.168.5.4",
+        "xn--punycode",
+        "sthree-bucket",
+        "amzn-s3-demo-bucket",
+        "bucket-s3alias",
+        "bucket--ol-s3",
+        "bucket--x-s3",
+        "bucket.mrap",
+        "bucket--table-s3",
+    ],
+)
+def test_names_that_break_s3_rules_are_refused_before_any_request(
+    server: MotoServer, storage: CloudStorage, name: str
+) -> None:
+    before = len(server.faults.requests)
+    with pytest.raises(ValidationError, match="name"):
+        storage.create_bucket(name)
+    with pytest.raises(ValidationError, match="bucket"):
+        storage.upload_file(name, "k", b"v")
+    assert len(server.faults.requests) == before
+
+
+def test_user_metadata_must_be_ascii(
+    server: MotoServer, storage: CloudStorage, bucket: str
+) -> None:
+    before = len(server.faults.requests)
+    with pytest.raises(ValidationError, match="ASCII"):
+        storage.upload_file(bucket, "k", b"v", metadata={"owner": "Zoë"})
+    assert len(server.faults.requests) == before
+
+
+def test_the_public_class_is_what_the_registry_returns(server: MotoServer) -> None:
+    with (
+        get_storage_client(server.credentials()) as registry,
+        S3StorageClient(server.credentials()) as direct,
+    ):
+        assert type(registry) is S3StorageClient
+        assert registry.create_bucket("cc-direct") is True
+        assert direct.delete_file("cc-no-such-bucket", "k") is False
+        assert direct.delete_bucket("cc-no-such-bucket") is True
         with pytest.raises(ObjectNotFoundError):
-            s3.download_file("cc-direct", "missing")
+            direct.download_file("cc-direct", "missing")
 
 
 # -- extensions -----------------------------------------------------------------------
 
 
 def test_list_objects_fetches_pages_as_consumed(
-    server: MotoServer, storage: Any, raw_s3: Any, bucket: str
+    server: MotoServer, storage: CloudStorage, raw_s3: Any, bucket: str
 ) -> None:
     for i in range(7):
         raw_s3.put_object(Bucket=bucket, Key=f"p/{i:02d}", Body=b"x" * i)
@@ -135,7 +181,7 @@ def test_list_objects_fetches_pages_as_consumed(
 
 
 def test_list_objects_with_a_delimiter_merges_prefixes_in_key_order(
-    storage: Any, raw_s3: Any, bucket: str
+    storage: CloudStorage, raw_s3: Any, bucket: str
 ) -> None:
     for key in ("a.txt", "b/1", "b/2", "c.txt", "d/x/y", "e"):
         raw_s3.put_object(Bucket=bucket, Key=key, Body=b"1")
@@ -149,12 +195,14 @@ def test_list_objects_with_a_delimiter_merges_prefixes_in_key_order(
     ]
 
 
-def test_list_objects_of_a_missing_bucket_raises(storage: Any) -> None:
+def test_list_objects_of_a_missing_bucket_raises(storage: CloudStorage) -> None:
     with pytest.raises(BucketNotFoundError):
         list(storage.list_objects("cc-no-such-bucket"))
 
 
-def test_stat_object_reports_metadata_and_missing_objects(storage: Any, bucket: str) -> None:
+def test_stat_object_reports_metadata_and_missing_objects(
+    storage: CloudStorage, bucket: str
+) -> None:
     storage.upload_file(bucket, "m", b"12345", "application/x-test", metadata={"owner": "me"})
     info = storage.stat_object(bucket, "m")
     assert (info.size, info.content_type, info.metadata) == (
@@ -171,7 +219,7 @@ def test_stat_object_reports_metadata_and_missing_objects(storage: Any, bucket: 
 
 
 def test_delete_bucket_is_false_while_objects_remain(
-    storage: Any, bucket: str, caplog: pytest.LogCaptureFixture
+    storage: CloudStorage, bucket: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage.upload_file(bucket, "k", b"v")
     caplog.set_level(logging.WARNING)
@@ -183,7 +231,7 @@ def test_delete_bucket_is_false_while_objects_remain(
     assert bucket not in storage.list_buckets()
 
 
-def test_copy_keeps_content_type_and_metadata(storage: Any, bucket: str) -> None:
+def test_copy_keeps_content_type_and_metadata(storage: CloudStorage, bucket: str) -> None:
     storage.upload_file(bucket, "src", b"data", "text/x-src", metadata={"a": "1"})
     assert storage.copy_file(bucket, "src", bucket, "dst") == f"s3://{bucket}/dst"
     info = storage.stat_object(bucket, "dst")
@@ -238,7 +286,7 @@ def test_upload_stream_is_multipart_and_download_stream_round_trips(
     [((0, 0), b"0"), ((2, 5), b"2345"), ((7, None), b"789"), ((8, 100), b"89")],
 )
 def test_byte_ranges_are_inclusive(
-    storage: Any, bucket: str, byte_range: tuple[int, int | None], expected: bytes
+    storage: CloudStorage, bucket: str, byte_range: tuple[int, int | None], expected: bytes
 ) -> None:
     storage.upload_file(bucket, "digits", b"0123456789")
     sink = io.BytesIO()
@@ -247,7 +295,7 @@ def test_byte_ranges_are_inclusive(
 
 
 def test_a_range_past_the_end_is_a_validation_error_and_leaves_no_file(
-    storage: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, bucket: str, tmp_path: Path
 ) -> None:
     storage.upload_file(bucket, "digits", b"0123456789")
     with pytest.raises(ValidationError):
@@ -256,7 +304,7 @@ def test_a_range_past_the_end_is_a_validation_error_and_leaves_no_file(
 
 
 def test_download_stream_of_a_missing_object_leaves_no_file(
-    storage: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, bucket: str, tmp_path: Path
 ) -> None:
     with pytest.raises(ObjectNotFoundError):
         storage.download_stream(bucket, "missing", tmp_path / "out")
@@ -267,7 +315,7 @@ def test_download_stream_of_a_missing_object_leaves_no_file(
 
 
 def test_presigned_get_is_sigv4_and_works_with_a_plain_http_client(
-    storage: Any, bucket: str
+    storage: CloudStorage, bucket: str
 ) -> None:
     storage.upload_file(bucket, "ps.txt", b"presigned")
     url = storage.generate_presigned_url(bucket, "ps.txt", 120)
@@ -277,7 +325,9 @@ def test_presigned_get_is_sigv4_and_works_with_a_plain_http_client(
     assert fetch(url) == (200, b"presigned")
 
 
-def test_a_tampered_or_retargeted_presigned_url_is_refused(storage: Any, bucket: str) -> None:
+def test_a_tampered_or_retargeted_presigned_url_is_refused(
+    storage: CloudStorage, bucket: str
+) -> None:
     storage.upload_file(bucket, "a", b"a")
     storage.upload_file(bucket, "b", b"b")
     url = storage.generate_presigned_url(bucket, "a", 120)
@@ -287,7 +337,7 @@ def test_a_tampered_or_retargeted_presigned_url_is_refused(storage: Any, bucket:
     assert fetch(url.replace(signature, flipped))[0] == 403
 
 
-def test_presigned_put_signs_the_content_type(storage: Any, bucket: str) -> None:
+def test_presigned_put_signs_the_content_type(storage: CloudStorage, bucket: str) -> None:
     url = storage.generate_presigned_url(
         bucket, "up.json", 120, method="PUT", content_type="application/json"
     )
@@ -311,7 +361,7 @@ def test_expiry_out_of_bounds_is_refused_before_any_request(
         assert len(server.faults.requests) == before
 
 
-def test_the_longest_expiry_is_seven_days(storage: Any, bucket: str) -> None:
+def test_the_longest_expiry_is_seven_days(storage: CloudStorage, bucket: str) -> None:
     url = storage.generate_presigned_url(bucket, "k", 604800)
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Expires"] == ["604800"]
 
@@ -320,7 +370,7 @@ def test_the_longest_expiry_is_seven_days(storage: Any, bucket: str) -> None:
 
 
 def test_what_we_upload_raw_boto3_reads_byte_identical(
-    storage: Any, raw_s3: Any, bucket: str
+    storage: CloudStorage, raw_s3: Any, bucket: str
 ) -> None:
     data = os.urandom(70_000) + bytes(range(256))
     storage.upload_file(bucket, "ours", data, "application/octet-stream", metadata={"x": "y"})
@@ -330,7 +380,7 @@ def test_what_we_upload_raw_boto3_reads_byte_identical(
 
 
 def test_what_raw_boto3_uploads_we_read_byte_identical(
-    storage: Any, raw_s3: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, raw_s3: Any, bucket: str, tmp_path: Path
 ) -> None:
     data = os.urandom(9 * MiB + 1)
     raw_s3.upload_fileobj(

@@ -67,7 +67,7 @@ def build_bundle(code_path: str) -> bytes:
     source file (zipped alone).
 
     Raises:
-        ValidationError: no such path, an empty directory, a bad zip, or over Lambda's
+        ValidationError: not a file or directory, an empty directory, or over Lambda's
             limits (50 MiB zipped for a direct upload, 250 MiB unzipped).
     """
     path = os.fspath(code_path)
@@ -88,7 +88,7 @@ def build_bundle(code_path: str) -> bytes:
         entries = [(os.path.basename(path), path)]
     else:
         raise ValidationError(
-            f"code_path {path!r} is invalid: no such file or directory",
+            f"code_path {path!r} is invalid: neither a file nor a directory",
             operation="create_function",
         )
     buffer = io.BytesIO()

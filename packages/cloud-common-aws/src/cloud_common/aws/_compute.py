@@ -1,13 +1,16 @@
-"""EC2 behind ``ComputeClient``."""
+"""Amazon EC2: the driver (SDK calls only) and ``EC2ComputeClient``, the portable client."""
 
 from __future__ import annotations
 
-import logging
-import time
+from collections.abc import Callable
 from typing import Any
 
-from cloud_common.aws._client import AwsClient
+from cloud_common.aws._info import PROVIDER
+from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._session import AwsConnection
 from cloud_common.core import (
+    CloudCompute,
+    CloudCredentials,
     CloudProvider,
     CloudResource,
     ComputeClient,
@@ -15,19 +18,11 @@ from cloud_common.core import (
     InstanceNotFoundError,
     InstanceState,
     ResourceType,
-    TimeoutError,  # noqa: A004 - the core error
     ValidationError,
 )
-from cloud_common.core.validation import (
-    validate_instance_state,
-    validate_kwargs,
-    validate_name,
-    validate_tags,
-)
+from cloud_common.core.validation import validate_kwargs
 
-__all__ = ["EC2_STATES", "EC2ComputeClient"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["EC2_STATES", "EC2ComputeClient", "instance_state"]
 
 EC2_STATES: dict[str, InstanceState] = {
     "pending": InstanceState.PENDING,
@@ -39,9 +34,8 @@ EC2_STATES: dict[str, InstanceState] = {
 }
 """Every EC2 instance state -> the portable ``InstanceState`` (anything else: UNKNOWN)."""
 
-_CREATE_KWARGS = frozenset(
-    {"tags", "key_name", "security_group_ids", "subnet_id", "user_data", "client_token"}
-)
+_STR_KWARGS = {"key_name": "KeyName", "subnet_id": "SubnetId", "client_token": "ClientToken"}
+_CREATE_KWARGS = frozenset({"tags", "security_group_ids", "user_data", *_STR_KWARGS})
 
 
 def instance_state(native: str | None) -> InstanceState:
@@ -49,16 +43,60 @@ def instance_state(native: str | None) -> InstanceState:
     return EC2_STATES.get(str(native or ""), InstanceState.UNKNOWN)
 
 
-class EC2ComputeClient(AwsClient, ComputeClient):
-    """Amazon EC2 instances of one region.
+def _launch_args(
+    name: str, instance_type: str, image_id: str, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """RunInstances arguments for the keyword arguments EC2 takes (the provider's own)."""
+    op = "create_instance"
+    validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
+    tags = {k: v for k, v in (kwargs.get("tags") or {}).items() if k != "Name"}
+    args: dict[str, Any] = {
+        "ImageId": image_id,
+        "InstanceType": instance_type,
+        "MinCount": 1,
+        "MaxCount": 1,
+        "TagSpecifications": [
+            {
+                "ResourceType": "instance",
+                "Tags": [{"Key": k, "Value": v} for k, v in {"Name": name, **tags}.items()],
+            }
+        ],
+    }
+    groups = kwargs.get("security_group_ids")
+    if groups is not None:
+        if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
+            raise ValidationError("security_group_ids must be a list of str", operation=op)
+        args["SecurityGroupIds"] = list(groups)
+    for kwarg, field in _STR_KWARGS.items():
+        value = kwargs.get(kwarg)
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise ValidationError(f"{kwarg} must be a non-empty str", operation=op)
+            args[field] = value
+    user_data = kwargs.get("user_data")
+    if user_data is not None:
+        if isinstance(user_data, bytes):
+            user_data = user_data.decode("utf-8")
+        if not isinstance(user_data, str):
+            raise ValidationError("user_data must be str or bytes", operation=op)
+        args["UserData"] = user_data
+    return args
 
-    Options: ``endpoint_url``, ``retry_policy``, ``timeouts``, ``max_pool_connections``,
-    ``boto3_session`` (see ``AwsClient``).
-    """
 
-    service = "ec2"
+class _EC2Driver(ComputeClient):
+    """EC2 instances of one region through one boto3 client."""
 
-    # -- helpers ----------------------------------------------------------------------
+    provider_id = "aws"
+
+    def __init__(self, connection: AwsConnection) -> None:
+        self._connection = connection
+
+    @property
+    def native(self) -> Any:
+        return self._connection.client
+
+    def close(self) -> None:
+        self._connection.close()
 
     def _resource(self, item: dict[str, Any]) -> dict[str, Any]:
         tags = {t["Key"]: t.get("Value", "") for t in item.get("Tags") or [] if "Key" in t}
@@ -84,7 +122,7 @@ class EC2ComputeClient(AwsClient, ComputeClient):
             name=tags.get("Name") or item["InstanceId"],
             resource_type=ResourceType.COMPUTE,
             provider=CloudProvider.AWS,
-            region=self.region,
+            region=self._connection.region,
             status=instance_state(native).value,
             created_at=item.get("LaunchTime"),
             tags=tags,
@@ -92,233 +130,98 @@ class EC2ComputeClient(AwsClient, ComputeClient):
         ).to_dict()
 
     def _describe(self, instance_id: str) -> dict[str, Any]:
-        """The raw description of one instance (raises InstanceNotFoundError)."""
-        response = self._sdk.describe_instances(InstanceIds=[instance_id])
+        response = self._connection.client.describe_instances(InstanceIds=[instance_id])
         for reservation in response.get("Reservations", []):
             for item in reservation.get("Instances", []):
                 if item.get("InstanceId") == instance_id:
                     return dict(item)
-        raise InstanceNotFoundError(f"no instance {instance_id!r} in {self.region}")
-
-    # -- the contract -----------------------------------------------------------------
+        raise InstanceNotFoundError(f"no instance {instance_id!r} in {self._connection.region}")
 
     def list_instances(self) -> list[dict[str, Any]]:
-        """Every instance of the region (terminated ones too, while EC2 still lists them)."""
-
-        def run() -> list[dict[str, Any]]:
-            pages = self._sdk.get_paginator("describe_instances").paginate()
-            return [
-                self._resource(item)
-                for page in pages
-                for reservation in page.get("Reservations", [])
-                for item in reservation.get("Instances", [])
-            ]
-
-        return self._call("list_instances", run)
+        pages = self._connection.client.get_paginator("describe_instances").paginate()
+        return [
+            self._resource(item)
+            for page in pages
+            for reservation in page.get("Reservations", [])
+            for item in reservation.get("Instances", [])
+        ]
 
     def create_instance(  # type: ignore[no-untyped-def]
         self, name: str, instance_type: str, image_id: str, **kwargs
     ) -> dict[str, Any]:
-        """Launch one instance tagged ``Name=name``; returns it (usually ``pending``).
+        """Launch one instance tagged ``Name=name``.
 
-        Keyword arguments: ``tags`` (dict), ``key_name``, ``security_group_ids`` (list),
+        Keyword arguments: ``tags``, ``key_name``, ``security_group_ids`` (list),
         ``subnet_id``, ``user_data`` (str or bytes; boto3 base64-encodes it),
         ``client_token`` (idempotency token).
         """
-        op = "create_instance"
-        for arg, value in (
-            ("name", name),
-            ("instance_type", instance_type),
-            ("image_id", image_id),
-        ):
-            validate_name(value, arg, operation=op)
-        validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
-        tags = validate_tags(kwargs.get("tags"), operation=op)
-        args: dict[str, Any] = {
-            "ImageId": image_id,
-            "InstanceType": instance_type,
-            "MinCount": 1,
-            "MaxCount": 1,
-            "TagSpecifications": [
-                {
-                    "ResourceType": "instance",
-                    "Tags": [{"Key": "Name", "Value": name}]
-                    + [{"Key": k, "Value": v} for k, v in tags.items() if k != "Name"],
-                }
-            ],
-        }
-        groups = kwargs.get("security_group_ids")
-        if groups is not None:
-            if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
-                raise ValidationError("security_group_ids must be a list of str", operation=op)
-            args["SecurityGroupIds"] = list(groups)
-        for kwarg, field in (
-            ("key_name", "KeyName"),
-            ("subnet_id", "SubnetId"),
-            ("client_token", "ClientToken"),
-        ):
-            option = kwargs.get(kwarg)
-            if option is not None:
-                if not isinstance(option, str) or not option:
-                    raise ValidationError(f"{kwarg} must be a non-empty str", operation=op)
-                args[field] = option
-        user_data = kwargs.get("user_data")
-        if user_data is not None:
-            if isinstance(user_data, bytes):
-                user_data = user_data.decode("utf-8")
-            if not isinstance(user_data, str):
-                raise ValidationError("user_data must be str or bytes", operation=op)
-            args["UserData"] = user_data
-
-        def run() -> dict[str, Any]:
-            response = self._sdk.run_instances(**args)
-            return self._resource(response["Instances"][0])
-
-        return self._call(op, run, resource=name)
-
-    def start_instance(self, instance_id: str) -> bool:
-        """Start a stopped instance. True when it is pending or running (also when it already
-        was); False (and a WARNING) for an unknown id or a terminated or stopping instance."""
-        return self._change(
-            "start_instance",
-            instance_id,
-            done=("pending", "running"),
-            refused=("stopping", "shutting-down", "terminated"),
-            call=lambda: self._sdk.start_instances(InstanceIds=[instance_id])["StartingInstances"],
-        )
-
-    def stop_instance(self, instance_id: str) -> bool:
-        """Stop a running instance. True when it is stopping or stopped (also when it already
-        was); False (and a WARNING) for an unknown id or a pending or terminated instance."""
-        return self._change(
-            "stop_instance",
-            instance_id,
-            done=("stopping", "stopped"),
-            refused=("pending", "shutting-down", "terminated"),
-            call=lambda: self._sdk.stop_instances(InstanceIds=[instance_id])["StoppingInstances"],
-        )
+        args = _launch_args(name, instance_type, image_id, kwargs)
+        response = self._connection.client.run_instances(**args)
+        return self._resource(response["Instances"][0])
 
     def _change(
         self,
-        op: str,
         instance_id: str,
-        *,
         done: tuple[str, ...],
         refused: tuple[str, ...],
-        call: Any,
+        call: Callable[[], list[dict[str, Any]]],
     ) -> bool:
-        _check_id(instance_id, op)
-
-        def run() -> bool:
-            state = (self._describe(instance_id).get("State") or {}).get("Name")
-            if state in done:
-                return True
-            if state in refused:
-                raise ConflictError(f"instance is {state}")
-            changes = call()
-            now = ((changes[0] if changes else {}).get("CurrentState") or {}).get("Name")
-            if now in done:
-                return True
+        """Look at the state first: EC2 itself would restart a terminated instance."""
+        state = (self._describe(instance_id).get("State") or {}).get("Name")
+        if state in done:
+            return True
+        if state in refused:
+            raise ConflictError(f"instance is {state}")
+        changes = call()
+        now = ((changes[0] if changes else {}).get("CurrentState") or {}).get("Name")
+        if now not in done:
             raise ConflictError(f"instance went from {state} to {now}")
+        return True
 
-        return self._call(
-            op,
-            run,
-            resource=instance_id,
-            soft={InstanceNotFoundError: False, ConflictError: False},
+    def start_instance(self, instance_id: str) -> bool:
+        sdk = self._connection.client
+        return self._change(
+            instance_id,
+            done=("pending", "running"),
+            refused=("stopping", "shutting-down", "terminated"),
+            call=lambda: sdk.start_instances(InstanceIds=[instance_id])["StartingInstances"],
+        )
+
+    def stop_instance(self, instance_id: str) -> bool:
+        sdk = self._connection.client
+        return self._change(
+            instance_id,
+            done=("stopping", "stopped"),
+            refused=("pending", "shutting-down", "terminated"),
+            call=lambda: sdk.stop_instances(InstanceIds=[instance_id])["StoppingInstances"],
         )
 
     def terminate_instance(self, instance_id: str) -> bool:
-        """Terminate an instance. True when it is terminating, terminated or unknown; False
-        (and a WARNING) when EC2 refuses (termination protection)."""
-        op = "terminate_instance"
-        _check_id(instance_id, op)
-
-        def run() -> bool:
-            try:
-                self._sdk.terminate_instances(InstanceIds=[instance_id])
-            except Exception as exc:
-                error = self._policy.error(exc, op, instance_id)
-                if isinstance(error, InstanceNotFoundError):
-                    logger.debug("terminate_instance %s: not found, counted as gone", instance_id)
-                    return True
-                raise error from exc
-            return True
-
-        return self._call(op, run, resource=instance_id, soft={ConflictError: False})
-
-    # -- extensions -------------------------------------------------------------------
+        self._connection.client.terminate_instances(InstanceIds=[instance_id])
+        return True
 
     def get_instance(self, instance_id: str) -> dict[str, Any]:
-        """One instance as ``CloudResource(...).to_dict()``.
+        return self._resource(self._describe(instance_id))
 
-        Raises:
-            InstanceNotFoundError: no instance has this id.
-        """
-        _check_id(instance_id, "get_instance")
-        return self._call(
-            "get_instance",
-            lambda: self._resource(self._describe(instance_id)),
-            resource=instance_id,
-        )
 
-    def wait_for_state(
+class EC2ComputeClient(CloudCompute):
+    """Amazon EC2 instances of one region as a ``CloudCompute``.
+
+    Args:
+        credentials: ``CloudCredentials`` of provider ``aws``; None reads the environment.
+        options: ``AwsOptions``; keyword arguments set its fields.
+
+    Raises:
+        ValidationError: bad options or credentials (before any network call).
+    """
+
+    def __init__(
         self,
-        instance_id: str,
-        state: InstanceState | str,
-        timeout: float = 300.0,
-        *,
-        poll_interval: float = 2.0,
-    ) -> dict[str, Any]:
-        """Poll until the instance is in ``state``; return it then.
-
-        Waiting for ``terminated`` also ends when the instance is gone (the last known
-        description is returned, or a synthetic one).
-
-        Raises:
-            TimeoutError: not reached within ``timeout`` seconds.
-            InstanceNotFoundError: the instance vanished while waiting for another state.
-        """
-        op = "wait_for_state"
-        _check_id(instance_id, op)
-        wanted = validate_instance_state(state, operation=op)
-        if not timeout > 0 or not poll_interval > 0:
-            raise ValidationError("timeout and poll_interval must be > 0 seconds", operation=op)
-        deadline = time.monotonic() + timeout
-        last: dict[str, Any] | None = None
-        while True:
-            try:
-                last = self.get_instance(instance_id)
-            except InstanceNotFoundError:
-                if wanted is not InstanceState.TERMINATED:
-                    raise
-                return _gone(last, instance_id, self.region)
-            if last["status"] == wanted.value:
-                return last
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"still {last['status']!r} after {timeout:g}s, wanted {wanted.value!r}",
-                    provider=self.provider_id,
-                    operation=op,
-                    resource=instance_id,
-                )
-            time.sleep(min(poll_interval, remaining))
-
-
-def _check_id(instance_id: Any, operation: str) -> None:
-    validate_name(instance_id, "instance_id", operation=operation)
-
-
-def _gone(last: dict[str, Any] | None, instance_id: str, region: str) -> dict[str, Any]:
-    if last is None:
-        return CloudResource(
-            id=instance_id,
-            name=instance_id,
-            resource_type=ResourceType.COMPUTE,
-            provider=CloudProvider.AWS,
-            region=region,
-            status=InstanceState.TERMINATED.value,
-            metadata={"native_state": None},
-        ).to_dict()
-    return {**last, "status": InstanceState.TERMINATED.value}
+        credentials: CloudCredentials | None = None,
+        options: AwsOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        connection = AwsConnection("ec2", credentials, AwsOptions.resolve(options, kwargs))
+        super().__init__(
+            _EC2Driver(connection), PROVIDER, connection.credentials, policy=connection.policy
+        )

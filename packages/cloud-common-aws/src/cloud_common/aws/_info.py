@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from cloud_common.core import CONTRACT_VERSION, Capability, ProviderInfo
+from cloud_common.core import CONTRACT_VERSION, BucketRules, Capability, ProviderInfo
 
-__all__ = ["CAPABILITIES", "PROVIDER"]
+__all__ = ["CAPABILITIES", "ENVIRONMENT", "PROVIDER", "S3_BUCKET_RULES"]
 
 CAPABILITIES = frozenset(
     {
         Capability.LIST_OBJECTS,
         Capability.STAT_OBJECT,
-        Capability.OBJECT_EXISTS,
         Capability.DELETE_BUCKET,
         Capability.COPY_FILE,
         Capability.UPLOAD_STREAM,
@@ -18,11 +17,45 @@ CAPABILITIES = frozenset(
         Capability.PRESIGN_PUT,
         Capability.USER_METADATA,
         Capability.GET_INSTANCE,
-        Capability.WAIT_FOR_STATE,
         Capability.GET_FUNCTION,
         Capability.NATIVE,
     }
 )
+"""Declared extensions; core adds ``object_exists`` and ``wait_for_state`` (served from
+``stat_object`` and ``get_instance``)."""
+
+S3_BUCKET_RULES = BucketRules(
+    pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    description=(
+        "S3 bucket names are 3-63 characters of lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit"
+    ),
+    forbidden=(
+        (r"\.\.|\.-|-\.", "must not contain '..', '.-' or '-.'"),
+        (
+            r"^(xn--|sthree-|amzn-s3-demo-)",
+            "uses a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)",
+        ),
+        (
+            r"(-s3alias|--ol-s3|--x-s3|\.mrap|--table-s3)$",
+            "uses a suffix S3 reserves (-s3alias, --ol-s3, --x-s3, .mrap, --table-s3)",
+        ),
+    ),
+    no_ip_address=True,
+)
+"""S3's general purpose bucket naming rules."""
+
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "access_key",
+    "AWS_SECRET_ACCESS_KEY": "secret_key",
+    "AWS_SESSION_TOKEN": "metadata.session_token",
+    "AWS_REGION": "region",
+    "AWS_DEFAULT_REGION": "region",
+    "AWS_PROFILE": "profile",
+    "AWS_ENDPOINT_URL": "metadata.endpoint_url",
+}
+"""The variables ``CloudCredentials.from_env("aws")`` reads (``AWS_REGION`` wins over
+``AWS_DEFAULT_REGION``)."""
 
 PROVIDER = ProviderInfo(
     id="aws",
@@ -36,5 +69,9 @@ PROVIDER = ProviderInfo(
     url_schemes=("s3",),
     capabilities=frozenset(str(c.value) for c in CAPABILITIES),
     harness="cloud_common.aws.testing:AwsHarness",
-    bucket_rules="s3",
+    bucket_rules=S3_BUCKET_RULES,
+    environment=ENVIRONMENT,
+    options="cloud_common.aws._options:AwsOptions",
+    errors="cloud_common.aws._errors:translate",
+    ascii_metadata=True,
 )

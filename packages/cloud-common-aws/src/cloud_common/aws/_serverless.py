@@ -1,34 +1,32 @@
-"""AWS Lambda behind ``ServerlessClient``."""
+"""AWS Lambda: the driver (SDK calls only) and ``LambdaServerlessClient``, the portable client."""
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from datetime import datetime
 from typing import Any
 
 from cloud_common.aws._bundle import build_bundle
-from cloud_common.aws._client import AwsClient
+from cloud_common.aws._info import PROVIDER
+from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._session import AwsConnection
 from cloud_common.core import (
     CloudCredentials,
     CloudError,
     CloudProvider,
     CloudResource,
-    ConflictError,
+    CloudServerless,
     FunctionInvocationError,
-    FunctionNotFoundError,
     ResourceType,
     ServerlessClient,
     TimeoutError,  # noqa: A004 - the core error
     ValidationError,
 )
-from cloud_common.core.validation import validate_kwargs, validate_name
+from cloud_common.core.validation import validate_kwargs
 
 __all__ = ["RUNTIMES", "LambdaServerlessClient", "lambda_runtime", "portable_runtime"]
-
-logger = logging.getLogger(__name__)
 
 RUNTIMES: dict[str, str] = {
     "nodejs18": "nodejs18.x",
@@ -49,18 +47,14 @@ _NATIVE_RUNTIME = re.compile(
     r"^(python3\.\d+|nodejs\d+\.x|java\d+|dotnet\d+|ruby\d\.\d+|provided(\.al2(023)?)?)$"
 )
 _PORTABLE_OF = {native: portable for portable, native in RUNTIMES.items() if portable != "go"}
-_CREATE_KWARGS = frozenset(
-    {
-        "role",
-        "memory_size",
-        "timeout",
-        "environment",
-        "description",
-        "tags",
-        "architecture",
-        "publish",
-    }
-)
+# keyword -> (CreateFunction field, type) for the keywords passed on as they are
+_SCALAR_KWARGS: dict[str, tuple[str, type]] = {
+    "memory_size": ("MemorySize", int),
+    "timeout": ("Timeout", int),
+    "description": ("Description", str),
+    "publish": ("Publish", bool),
+}
+_CREATE_KWARGS = frozenset({"role", "environment", "tags", "architecture", *_SCALAR_KWARGS})
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -88,36 +82,95 @@ def portable_runtime(native: str | None) -> str | None:
     return _PORTABLE_OF.get(native, native)
 
 
-class LambdaServerlessClient(AwsClient, ServerlessClient):
-    """AWS Lambda functions of one region.
+def _role(kwargs: dict[str, Any], credentials: CloudCredentials) -> str:
+    role = kwargs.get("role") or credentials.metadata.get("lambda_role_arn")
+    if not role:
+        raise ValidationError(
+            "create_function needs an execution role: pass role='arn:aws:iam::...:role/...' "
+            "or set credentials.metadata['lambda_role_arn']",
+            operation="create_function",
+        )
+    if not isinstance(role, str) or not role.startswith("arn:"):
+        raise ValidationError(
+            f"role {role!r} is invalid: must be an IAM role ARN (arn:aws:iam::...)",
+            operation="create_function",
+        )
+    return role
 
-    Args:
-        credentials: See ``AwsConnection``. ``metadata["lambda_role_arn"]`` is the execution
-            role used when ``create_function`` gets no ``role=``.
-        poll_interval: Seconds between checks while a function becomes Active.
-        **options: ``endpoint_url``, ``retry_policy`` (its ``deadline`` bounds the wait for
-            Active), ``timeouts``, ``max_pool_connections``, ``boto3_session``.
-    """
 
-    service = "lambda"
+def _create_args(
+    name: str, runtime: str, handler: str, kwargs: dict[str, Any], credentials: CloudCredentials
+) -> dict[str, Any]:
+    """CreateFunction arguments (without the code) from Lambda's own rules and keywords."""
+    op = "create_function"
+    if not _NAME.match(name):
+        raise ValidationError(
+            f"name {name!r} is invalid: 1-64 letters, digits, '-' or '_'", operation=op
+        )
+    validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
+    args: dict[str, Any] = {
+        "FunctionName": name,
+        "Runtime": lambda_runtime(runtime),
+        "Role": _role(kwargs, credentials),
+        "Handler": handler,
+        "PackageType": "Zip",
+    }
+    for kwarg, (field, kind) in _SCALAR_KWARGS.items():
+        value = kwargs.get(kwarg)
+        if value is not None:
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise ValidationError(f"{kwarg} must be {kind.__name__}", operation=op)
+            args[field] = value
+    if kwargs.get("environment"):
+        args["Environment"] = {"Variables": kwargs["environment"]}
+    if kwargs.get("tags"):
+        args["Tags"] = kwargs["tags"]
+    architecture = kwargs.get("architecture")
+    if architecture is not None:
+        if architecture not in ("x86_64", "arm64"):
+            raise ValidationError("architecture must be 'x86_64' or 'arm64'", operation=op)
+        args["Architectures"] = [architecture]
+    return args
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        *,
-        poll_interval: float = 1.0,
-        **options: Any,
-    ) -> None:
-        if (
-            isinstance(poll_interval, bool)
-            or not isinstance(poll_interval, (int, float))
-            or poll_interval <= 0
-        ):
-            raise ValidationError(f"poll_interval {poll_interval!r} must be > 0 seconds")
-        super().__init__(credentials, **options)
-        self.poll_interval = float(poll_interval)
 
-    # -- helpers ----------------------------------------------------------------------
+def _decode(raw: bytes) -> Any:
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """Lambda's ``LastModified`` (``2026-11-26T13:30:00.000+0000``; moto: nanoseconds, Z)."""
+    match = _TIME.match(str(value or ""))
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    offset = "+0000" if zone in (None, "Z") else zone.replace(":", "")
+    return datetime.strptime(f"{whole}.{micro}{offset}", "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+class _LambdaDriver(ServerlessClient):
+    """Lambda functions of one region through one boto3 client."""
+
+    provider_id = "aws"
+
+    def __init__(self, connection: AwsConnection) -> None:
+        self._connection = connection
+
+    @property
+    def native(self) -> Any:
+        return self._connection.client
+
+    def close(self) -> None:
+        self._connection.close()
 
     def _resource(
         self, config: dict[str, Any], tags: dict[str, str] | None = None
@@ -144,32 +197,21 @@ class LambdaServerlessClient(AwsClient, ServerlessClient):
             name=config["FunctionName"],
             resource_type=ResourceType.SERVERLESS,
             provider=CloudProvider.AWS,
-            region=self.region,
+            region=self._connection.region,
             status=str(config.get("State") or "Active").lower(),
             created_at=_parse_time(config.get("LastModified")),
             tags=dict(tags or {}),
             metadata={k: v for k, v in metadata.items() if v is not None},
         ).to_dict()
 
-    def _role(self, kwargs: dict[str, Any]) -> str:
-        role = kwargs.get("role") or self._connection.credentials.metadata.get("lambda_role_arn")
-        if not role:
-            raise ValidationError(
-                "create_function needs an execution role: pass role='arn:aws:iam::...:role/...' "
-                "or set credentials.metadata['lambda_role_arn']",
-                operation="create_function",
-            )
-        if not isinstance(role, str) or not role.startswith("arn:"):
-            raise ValidationError(
-                f"role {role!r} is invalid: must be an IAM role ARN (arn:aws:iam::...)",
-                operation="create_function",
-            )
-        return role
-
     def _wait_active(self, name: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self._connection.retry_policy.deadline
+        """Poll every ``poll_interval`` until the function is Active, at most
+        ``retry.deadline`` seconds."""
+        options = self._connection.options
+        limit = options.retry_or_default.deadline
+        deadline = time.monotonic() + limit
         while True:
-            config = dict(self._sdk.get_function_configuration(FunctionName=name))
+            config = dict(self._connection.client.get_function_configuration(FunctionName=name))
             state = config.get("State") or "Active"
             if state == "Active" and config.get("LastUpdateStatus", "Successful") != "InProgress":
                 return config
@@ -179,186 +221,78 @@ class LambdaServerlessClient(AwsClient, ServerlessClient):
                     f"{config.get('StateReason')}"
                 )
             if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"function still {state} after {self._connection.retry_policy.deadline:g}s"
-                )
-            time.sleep(self.poll_interval)
-
-    # -- the contract -----------------------------------------------------------------
+                raise TimeoutError(f"function still {state} after {limit:g}s")
+            time.sleep(options.poll_interval)
 
     def list_functions(self) -> list[dict[str, Any]]:
-        """Every function of the region."""
-
-        def run() -> list[dict[str, Any]]:
-            pages = self._sdk.get_paginator("list_functions").paginate()
-            return [self._resource(f) for page in pages for f in page.get("Functions", [])]
-
-        return self._call("list_functions", run)
+        pages = self._connection.client.get_paginator("list_functions").paginate()
+        return [self._resource(f) for page in pages for f in page.get("Functions", [])]
 
     def create_function(  # type: ignore[no-untyped-def]
         self, name: str, runtime: str, handler: str, code_path: str, **kwargs
     ) -> dict[str, Any]:
-        """Deploy a function from a directory, a ``.zip`` or one source file; wait until it
-        is Active; return it.
+        """Deploy from a directory, a ``.zip`` or one source file; wait until Active.
 
         Keyword arguments: ``role`` (else ``metadata["lambda_role_arn"]``), ``memory_size``
-        (MB), ``timeout`` (s), ``environment`` (dict), ``description``, ``tags`` (dict),
-        ``architecture`` (``"x86_64"`` / ``"arm64"``), ``publish`` (bool).
-
-        Raises:
-            ValidationError: bad arguments, no role, a bundle over Lambda's size limits.
-            AlreadyExistsError: a function has this name.
+        (MB), ``timeout`` (s), ``environment``, ``description``, ``tags``, ``architecture``
+        (``"x86_64"`` / ``"arm64"``), ``publish`` (bool).
         """
-        op = "create_function"
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ValidationError(
-                f"name {name!r} is invalid: 1-64 letters, digits, '-' or '_'", operation=op
-            )
-        validate_name(handler, "handler", operation=op)
-        validate_name(runtime, "runtime", operation=op)
-        validate_kwargs(kwargs, _CREATE_KWARGS, operation=op)
-        args: dict[str, Any] = {
-            "FunctionName": name,
-            "Runtime": lambda_runtime(runtime),
-            "Role": self._role(kwargs),
-            "Handler": handler,
-            "PackageType": "Zip",
-        }
-        for kwarg, field, kind in (
-            ("memory_size", "MemorySize", int),
-            ("timeout", "Timeout", int),
-            ("description", "Description", str),
-            ("publish", "Publish", bool),
-        ):
-            value = kwargs.get(kwarg)
-            if value is not None:
-                if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                    raise ValidationError(f"{kwarg} must be {kind.__name__}", operation=op)
-                args[field] = value
-        for kwarg in ("environment", "tags"):
-            value = kwargs.get(kwarg)
-            if value is not None and (
-                not isinstance(value, dict)
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-            ):
-                raise ValidationError(f"{kwarg} must be a dict of str to str", operation=op)
-        if kwargs.get("environment"):
-            args["Environment"] = {"Variables": dict(kwargs["environment"])}
-        if kwargs.get("tags"):
-            args["Tags"] = dict(kwargs["tags"])
-        if kwargs.get("architecture") is not None:
-            if kwargs["architecture"] not in ("x86_64", "arm64"):
-                raise ValidationError("architecture must be 'x86_64' or 'arm64'", operation=op)
-            args["Architectures"] = [kwargs["architecture"]]
+        args = _create_args(name, runtime, handler, kwargs, self._connection.credentials)
         args["Code"] = {"ZipFile": build_bundle(code_path)}
-
-        def run() -> dict[str, Any]:
-            self._sdk.create_function(**args)
-            return self._resource(self._wait_active(name), kwargs.get("tags"))
-
-        return self._call(op, run, resource=name)
+        self._connection.client.create_function(**args)
+        return self._resource(self._wait_active(name), kwargs.get("tags"))
 
     def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Invoke synchronously (RequestResponse) and return the result.
-
-        A JSON object comes back as it is; any other JSON value (or text) as
-        ``{"result": value}``.
-
-        Raises:
-            FunctionInvocationError: the function raised (``X-Amz-Function-Error``); carries
-                ``error_type`` and the error ``payload``.
-            FunctionNotFoundError: no such function.
-        """
-        op = "invoke_function"
-        _check_name(function_name, op)
-        if not isinstance(payload, dict):
-            raise ValidationError(
-                f"payload must be a dict, not {type(payload).__name__}", operation=op
+        """Synchronous (RequestResponse); a JSON object comes back as it is, any other value
+        as ``{"result": value}``; ``X-Amz-Function-Error`` raises FunctionInvocationError."""
+        response = self._connection.client.invoke(
+            FunctionName=function_name,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(payload).encode("utf-8"),
+        )
+        stream = response.get("Payload")
+        result = _decode(stream.read() if stream is not None else b"")
+        failure = response.get("FunctionError")
+        if failure:
+            error = result if isinstance(result, dict) else {"errorMessage": result}
+            raise FunctionInvocationError(
+                str(error.get("errorMessage") or f"function error ({failure})"),
+                error_type=error.get("errorType") or failure,
+                payload=error,
+                status=response.get("StatusCode"),
             )
-        try:
-            body = json.dumps(payload).encode("utf-8")
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"payload is not JSON-serialisable: {exc}", operation=op) from exc
-
-        def run() -> dict[str, Any]:
-            response = self._sdk.invoke(
-                FunctionName=function_name, InvocationType="RequestResponse", Payload=body
-            )
-            stream = response.get("Payload")
-            raw = stream.read() if stream is not None else b""
-            result = _decode(raw)
-            if response.get("FunctionError"):
-                error = result if isinstance(result, dict) else {"errorMessage": result}
-                raise FunctionInvocationError(
-                    str(
-                        error.get("errorMessage") or f"function error ({response['FunctionError']})"
-                    ),
-                    error_type=error.get("errorType") or response["FunctionError"],
-                    payload=error,
-                    status=response.get("StatusCode"),
-                )
-            return result if isinstance(result, dict) else {"result": result}
-
-        return self._call(op, run, resource=function_name)
+        return result if isinstance(result, dict) else {"result": result}
 
     def delete_function(self, function_name: str) -> bool:
-        """Delete a function. True when it is gone (also when it was absent); False (and a
-        WARNING) when Lambda refuses."""
-        op = "delete_function"
-        _check_name(function_name, op)
-
-        def run() -> bool:
-            try:
-                self._sdk.delete_function(FunctionName=function_name)
-            except Exception as exc:
-                error = self._policy.error(exc, op, function_name)
-                if isinstance(error, FunctionNotFoundError):
-                    return True
-                raise error from exc
-            return True
-
-        return self._call(op, run, resource=function_name, soft={ConflictError: False})
-
-    # -- extensions -------------------------------------------------------------------
+        self._connection.client.delete_function(FunctionName=function_name)
+        return True
 
     def get_function(self, function_name: str) -> dict[str, Any]:
-        """One function as ``CloudResource(...).to_dict()``.
-
-        Raises:
-            FunctionNotFoundError: no function has this name.
-        """
-        _check_name(function_name, "get_function")
-
-        def run() -> dict[str, Any]:
-            response = self._sdk.get_function(FunctionName=function_name)
-            return self._resource(response["Configuration"], response.get("Tags"))
-
-        return self._call("get_function", run, resource=function_name)
+        response = self._connection.client.get_function(FunctionName=function_name)
+        return self._resource(response["Configuration"], response.get("Tags"))
 
 
-def _check_name(name: Any, operation: str) -> None:
-    validate_name(name, "function_name", operation=operation)
+class LambdaServerlessClient(CloudServerless):
+    """AWS Lambda functions of one region as a ``CloudServerless``.
 
+    Args:
+        credentials: ``CloudCredentials`` of provider ``aws``; None reads the environment.
+            ``metadata["lambda_role_arn"]`` is the execution role used when
+            ``create_function`` gets no ``role=``.
+        options: ``AwsOptions`` (``poll_interval``, and ``retry.deadline`` bounding the
+            wait for a new function to become Active); keyword arguments set its fields.
 
-def _decode(raw: bytes) -> Any:
-    if not raw:
-        return None
-    text = raw.decode("utf-8", "replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    Raises:
+        ValidationError: bad options or credentials (before any network call).
+    """
 
-
-_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Lambda's ``LastModified`` (``2026-11-26T13:30:00.000+0000``; moto: nanoseconds, Z)."""
-    match = _TIME.match(str(value or ""))
-    if match is None:
-        return None
-    whole, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    offset = "+0000" if zone in (None, "Z") else zone.replace(":", "")
-    return datetime.strptime(f"{whole}.{micro}{offset}", "%Y-%m-%dT%H:%M:%S.%f%z")
+    def __init__(
+        self,
+        credentials: CloudCredentials | None = None,
+        options: AwsOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        connection = AwsConnection("lambda", credentials, AwsOptions.resolve(options, kwargs))
+        super().__init__(
+            _LambdaDriver(connection), PROVIDER, connection.credentials, policy=connection.policy
+        )

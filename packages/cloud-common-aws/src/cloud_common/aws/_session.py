@@ -1,9 +1,9 @@
-"""One boto3 session and one SDK client per service, built lazily and shared across threads.
+"""The boto3 session and the one SDK client behind each AWS client, built on first use and
+shared by every thread.
 
-Also where cloud-common's ``RetryPolicy`` and ``Timeouts`` become a botocore ``Config``
-(standard retry mode, total attempts, the policy's backoff) and where the SDK's loggers get
-core's ``RedactingFilter``, so botocore's DEBUG output never shows a key, a token or a
-signature.
+Also where ``AwsOptions`` become a botocore ``Config`` (standard retry mode with the
+``RetryPolicy``'s attempts and backoff, timeouts, pool size, S3 addressing), and where the
+error policy learns the secrets boto3 resolved from its default chain.
 """
 
 from __future__ import annotations
@@ -14,63 +14,19 @@ import threading
 from typing import Any
 
 from cloud_common.aws._errors import translate
+from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._sdk_logs import protect_sdk_logs
 from cloud_common.core import (
     CloudCredentials,
     CloudProvider,
     ErrorPolicy,
-    RedactingFilter,
     RetryPolicy,
-    Timeouts,
     ValidationError,
 )
 
-__all__ = ["AwsConnection", "protect_sdk_logs"]
+__all__ = ["AwsConnection"]
 
 logger = logging.getLogger(__name__)
-
-_SDK_LOGGER_PREFIXES = ("botocore", "boto3", "s3transfer", "urllib3")
-_ADDRESSING_STYLES = ("auto", "path", "virtual")
-
-
-class _SdkLogFilter(RedactingFilter):
-    """The one filter shared by every SDK logger; its secret set only grows."""
-
-    def __init__(self) -> None:
-        super().__init__(())
-        self._lock = threading.Lock()
-        self._loggers: set[str] = set()
-
-    def add_secrets(self, secrets: list[str]) -> None:
-        with self._lock:
-            fresh = [s for s in secrets if s and len(s) >= 4 and s not in self.secrets]
-            if fresh:
-                # longest first, so a secret containing another is masked whole
-                self.secrets = tuple(sorted({*self.secrets, *fresh}, key=len, reverse=True))
-
-    def attach(self) -> None:
-        with self._lock:
-            names = [
-                name
-                for name in list(logging.root.manager.loggerDict)
-                if name.split(".", 1)[0] in _SDK_LOGGER_PREFIXES and name not in self._loggers
-            ]
-            for name in (*_SDK_LOGGER_PREFIXES, *names):
-                if name not in self._loggers:
-                    logging.getLogger(name).addFilter(self)
-                    self._loggers.add(name)
-
-
-_SDK_FILTER = _SdkLogFilter()
-
-
-def protect_sdk_logs(secrets: list[str] | tuple[str, ...] = ()) -> None:
-    """Scrub ``secrets``, signatures and Authorization headers from every SDK log record.
-
-    Attaches one ``RedactingFilter`` to each botocore / boto3 / s3transfer / urllib3 logger
-    that exists now (call again after importing more of the SDK). Idempotent.
-    """
-    _SDK_FILTER.add_secrets(list(secrets))
-    _SDK_FILTER.attach()
 
 
 class _PolicyBackoff:
@@ -132,81 +88,67 @@ def _dedupe_search_paths() -> None:
             paths[:] = unique
 
 
+def _checked(credentials: CloudCredentials | None) -> CloudCredentials:
+    if credentials is None:
+        return CloudCredentials.from_env(CloudProvider.AWS)
+    if not isinstance(credentials, CloudCredentials):
+        raise ValidationError(
+            f"credentials must be CloudCredentials or None, not {type(credentials).__name__}"
+        )
+    if credentials.provider is not CloudProvider.AWS:
+        raise ValidationError(f"credentials are for {credentials.provider.value!r}, not 'aws'")
+    if bool(credentials.access_key) != bool(credentials.secret_key):
+        raise ValidationError(
+            "credentials need both access_key and secret_key, or neither "
+            "(then boto3's default chain is used)"
+        )
+    return credentials
+
+
 class AwsConnection:
-    """The boto3 session and SDK clients behind one cloud-common client.
+    """The boto3 session and the SDK client of one service, for one cloud-common client.
 
     Args:
+        service: The boto3 service (``"s3"``, ``"ec2"``, ``"lambda"``).
         credentials: Keys, session token (``metadata["session_token"]``), profile, region
-            and endpoints (``metadata["endpoint_url"]``, ``metadata["<service>_endpoint_url"]``).
-            None, or fields left None, fall back to boto3's default chain.
-        endpoint_url: Endpoint for every service of this connection (wins over metadata).
-        retry_policy: Attempts and backoff, applied by botocore's standard retry mode.
-        timeouts: Connect and read timeouts of each HTTP exchange.
-        addressing_style: S3 ``"path"``, ``"virtual"`` or ``"auto"``; default ``"path"``
-            with a custom endpoint (emulators, S3-compatible stores), else ``"auto"``.
-        max_pool_connections: Size of each client's connection pool.
-        boto3_session: Use this ``boto3.Session`` instead of building one from credentials.
+            and endpoints (``metadata["<service>_endpoint_url"]``, then
+            ``metadata["endpoint_url"]``). None: ``CloudCredentials.from_env("aws")``;
+            fields left None fall back to boto3's default chain.
+        options: The client's ``AwsOptions``.
+
+    Raises:
+        ValidationError: credentials of another provider, or half a key pair.
     """
 
     def __init__(
-        self,
-        credentials: CloudCredentials | None,
-        *,
-        endpoint_url: str | None = None,
-        retry_policy: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        addressing_style: str | None = None,
-        max_pool_connections: int = 10,
-        boto3_session: Any = None,
+        self, service: str, credentials: CloudCredentials | None, options: AwsOptions
     ) -> None:
-        creds = credentials if credentials is not None else CloudCredentials(CloudProvider.AWS)
-        if not isinstance(creds, CloudCredentials):
-            raise ValidationError(
-                f"credentials must be CloudCredentials or None, not {type(creds).__name__}"
-            )
-        if creds.provider is not CloudProvider.AWS:
-            raise ValidationError(f"credentials are for {creds.provider.value!r}, not 'aws'")
-        if bool(creds.access_key) != bool(creds.secret_key):
-            raise ValidationError(
-                "credentials need both access_key and secret_key, or neither "
-                "(then boto3's default chain is used)"
-            )
-        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
-            raise ValidationError("retry_policy must be a cloud_common.core.RetryPolicy")
-        if timeouts is not None and not isinstance(timeouts, Timeouts):
-            raise ValidationError("timeouts must be a cloud_common.core.Timeouts")
-        if addressing_style is not None and addressing_style not in _ADDRESSING_STYLES:
-            raise ValidationError(
-                f"addressing_style {addressing_style!r} is invalid: use one of {_ADDRESSING_STYLES}"
-            )
-        if not isinstance(max_pool_connections, int) or max_pool_connections < 1:
-            raise ValidationError("max_pool_connections must be an int >= 1")
-        self.credentials = creds
-        self.region = creds.region or "us-east-1"
-        self.retry_policy = retry_policy or RetryPolicy()
-        self.timeouts = timeouts or Timeouts()
-        self._endpoint_url = endpoint_url
-        self._addressing_style = addressing_style
-        self._max_pool_connections = max_pool_connections
-        self._session: Any = boto3_session
-        self._clients: dict[str, Any] = {}
+        self.service = service
+        self.credentials = _checked(credentials)
+        self.options = options
+        self.region = self.credentials.region or "us-east-1"
+        self._client: Any = None
+        self._session: Any = options.boto3_session
         self._lock = threading.Lock()
+        #: The client's error policy; its secrets grow with what boto3 resolves.
         self.policy = ErrorPolicy(
             CloudProvider.AWS.value,
             translate,
             logger=logging.getLogger("cloud_common.aws"),
-            secrets=creds.secrets(),
+            secrets=self.credentials.secrets(),
         )
 
     def __repr__(self) -> str:
-        return f"<AwsConnection region={self.region!r} services={sorted(self._clients)}>"
+        return f"<AwsConnection {self.service} region={self.region!r}>"
 
-    def endpoint_url(self, service: str) -> str | None:
-        """The endpoint for ``service``: the option, then metadata, else None (AWS's own)."""
+    @property
+    def endpoint_url(self) -> str | None:
+        """The option, then ``metadata["<service>_endpoint_url"]``, then
+        ``metadata["endpoint_url"]``; None: AWS's own endpoint."""
         meta = self.credentials.metadata
         return (
-            self._endpoint_url
-            or meta.get(f"{service}_endpoint_url")
+            self.options.endpoint_url
+            or meta.get(f"{self.service}_endpoint_url")
             or meta.get("endpoint_url")
             or None
         )
@@ -229,69 +171,67 @@ class AwsConnection:
         _dedupe_search_paths()
         return session
 
-    def _config(self, service: str) -> Any:
+    def _config(self) -> Any:
         from botocore.config import Config  # noqa: PLC0415
 
-        options: dict[str, Any] = {
+        opts = self.options
+        timeouts = opts.timeouts_or_default
+        settings: dict[str, Any] = {
             "region_name": self.region,
-            "retries": {"mode": "standard", "total_max_attempts": self.retry_policy.max_attempts},
-            "connect_timeout": self.timeouts.connect,
-            "read_timeout": self.timeouts.read,
-            "max_pool_connections": self._max_pool_connections,
+            "retries": {
+                "mode": "standard",
+                "total_max_attempts": opts.retry_or_default.max_attempts,
+            },
+            "connect_timeout": timeouts.connect,
+            "read_timeout": timeouts.read,
+            "max_pool_connections": opts.pool_size,
         }
-        if service == "s3":
-            style = self._addressing_style or ("path" if self.endpoint_url("s3") else "auto")
-            options["signature_version"] = "s3v4"
-            options["s3"] = {"addressing_style": style}
-        return Config(**options)
+        if self.service == "s3":
+            style = opts.addressing_style or ("path" if self.endpoint_url else "auto")
+            settings["signature_version"] = "s3v4"
+            settings["s3"] = {"addressing_style": style}
+        return Config(**settings)
 
-    def _resolve_secrets(self, session: Any) -> None:
-        """Add the keys boto3 found (also from its default chain) to what is scrubbed."""
+    def _learn_secrets(self) -> None:
+        """Scrub the keys boto3 found (also through its default chain) from errors and logs."""
         try:
-            found = session.get_credentials()
+            found = self._session.get_credentials()
             frozen = found.get_frozen_credentials() if found is not None else None
         except Exception:  # noqa: BLE001 - resolving is best effort; the call will say why
             frozen = None
-        values = list(self.credentials.secrets())
+        values = set(self.credentials.secrets())
         if frozen is not None:
-            values += [frozen.access_key or "", frozen.secret_key or "", frozen.token or ""]
-        values = [v for v in values if v and len(v) >= 4]
+            values |= {frozen.access_key or "", frozen.secret_key or "", frozen.token or ""}
+        values = {v for v in values if len(v) >= 4}
         protect_sdk_logs(values)
-        self.policy.secrets = tuple(sorted(set(values), key=len, reverse=True))
+        self.policy.secrets = tuple(sorted(values, key=len, reverse=True))
 
-    def client(self, service: str) -> Any:
-        """The boto3 client of ``service`` (``"s3"``, ``"ec2"``, ``"lambda"``), built once."""
-        existing = self._clients.get(service)
-        if existing is not None:
-            return existing
+    @property
+    def client(self) -> Any:
+        """The boto3 client of the service, built once (thread-safe)."""
+        client = self._client
+        if client is not None:
+            return client
         with self._lock:
-            existing = self._clients.get(service)
-            if existing is not None:
-                return existing
-            # no operation name here: the caller's ErrorPolicy.call names it
-            with self.policy.translating(""):
+            if self._client is None:
                 if self._session is None:
                     protect_sdk_logs(self.credentials.secrets())
                     self._session = self._build_session()
                 client = self._session.client(
-                    service,
-                    endpoint_url=self.endpoint_url(service),
-                    config=self._config(service),
+                    self.service, endpoint_url=self.endpoint_url, config=self._config()
                 )
-                _use_policy_backoff(client, self.retry_policy)
-                self._resolve_secrets(self._session)
-            self._clients[service] = client
-            return client
+                _use_policy_backoff(client, self.options.retry_or_default)
+                self._learn_secrets()
+                self._client = client
+            return self._client
 
     def protect_new_loggers(self) -> None:
         """Attach the log filter to SDK loggers created since (lazily imported modules)."""
         protect_sdk_logs(self.policy.secrets)
 
     def close(self) -> None:
-        """Close every SDK client built so far (a later call builds new ones). Safe twice."""
+        """Close the SDK client's connections (a later call builds a new one). Safe twice."""
         with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            close = getattr(client, "close", None)
-            if callable(close):
-                close()
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
