@@ -6,6 +6,7 @@ import pickle
 import pytest
 
 from cloud_common.core import errors
+from cloud_common.core.errors import MAX_ERROR_TEXT, CloudError
 
 
 def test_tree_and_builtins() -> None:
@@ -55,3 +56,21 @@ def test_errors_pickle() -> None:
         {"a": 1},
         str(err),
     )
+
+
+def test_every_error_reads_as_one_short_line() -> None:
+    dump = (
+        "GET http://127.0.0.1:9/b/k?X-Amz-Signature=abc&x=1 failed:\n"
+        + "  urllib3 says "
+        + "x" * 600
+        + "\n  <html><body>Bad Gateway</body></html>"
+    )
+    err = CloudError(
+        dump, provider="aws", operation="download_file", resource="s3://b/" + "k" * 1000
+    )
+    text = str(err)
+    assert "\n" not in text and len(text) <= MAX_ERROR_TEXT
+    assert text.startswith("[aws] download_file s3://b/kk") and "Signature" not in text
+    assert "http://127.0.0.1:9/b/k failed" in text
+    assert err.message == dump  # the whole story stays on the object
+    assert str(CloudError("short")) == "short"

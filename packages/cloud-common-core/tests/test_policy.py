@@ -116,7 +116,7 @@ def test_retry_policy_and_timeouts_validate() -> None:
     assert [policy.backoff(n) for n in (1, 2, 3, 5)] == [0.1, 0.2, 0.4, 1.0]
     with pytest.raises(ValidationError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ValidationError, match="timeouts"):
+    with pytest.raises(ValidationError, match="timeout"):
         Timeouts(connect=0)
 
 

@@ -48,7 +48,14 @@ from cloud_common.core._registry import (
     reload_providers,
     unregister,
 )
-from cloud_common.core._retry import RetryPolicy, Timeouts
+from cloud_common.core._retry import (
+    Deadline,
+    RetryPolicy,
+    Timeouts,
+    default_retry,
+    default_timeouts,
+    set_defaults,
+)
 from cloud_common.core._serverless import CloudServerless
 from cloud_common.core._storage import CloudStorage
 from cloud_common.core._urls import ObjectURL, object_url, parse_object_url
@@ -101,6 +108,7 @@ __all__ = [
     "CloudStorage",
     "ComputeClient",
     "ConflictError",
+    "Deadline",
     "DownloadTarget",
     "ErrorPolicy",
     "FunctionInvocationError",
@@ -136,6 +144,8 @@ __all__ = [
     "__version__",
     "available_providers",
     "broken_providers",
+    "default_retry",
+    "default_timeouts",
     "get_compute_client",
     "get_provider",
     "get_serverless_client",
@@ -147,5 +157,6 @@ __all__ = [
     "redact",
     "register",
     "reload_providers",
+    "set_defaults",
     "unregister",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar, TypeVar
 
-from cloud_common.core._retry import RetryPolicy, Timeouts
+from cloud_common.core._retry import RetryPolicy, Timeouts, default_retry, default_timeouts
 from cloud_common.core.errors import ValidationError
 
 __all__ = ["ClientOptions"]
@@ -61,8 +61,10 @@ class ClientOptions:
     Attributes:
         endpoint_url: Where the provider's API (or an emulator) answers, instead of the
             cloud's own endpoint.
-        timeouts: Connect and read timeouts of each exchange (``Timeouts()`` when None).
-        retry: Attempts, backoff and deadline of each call (``RetryPolicy()`` when None).
+        timeouts: Connect and read timeouts of each exchange (when None: the process-wide
+            default, see ``set_defaults``).
+        retry: Attempts, backoff and deadline of each call (when None: the process-wide
+            default).
 
     Every field is type-checked when the object is built; ``ValidationError`` names the
     field. Providers add checks of their own values in ``__post_init__`` (call super()).
@@ -99,13 +101,13 @@ class ClientOptions:
 
     @property
     def timeouts_or_default(self) -> Timeouts:
-        """``timeouts``, or the defaults when None."""
-        return self.timeouts if self.timeouts is not None else Timeouts()
+        """``timeouts``, or the process-wide default when None."""
+        return self.timeouts if self.timeouts is not None else default_timeouts()
 
     @property
     def retry_or_default(self) -> RetryPolicy:
-        """``retry``, or the default policy when None."""
-        return self.retry if self.retry is not None else RetryPolicy()
+        """``retry``, or the process-wide default when None."""
+        return self.retry if self.retry is not None else default_retry()
 
     @classmethod
     def resolve(

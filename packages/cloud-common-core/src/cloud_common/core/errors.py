@@ -26,11 +26,16 @@ Every error a provider client raises is one of these; no SDK exception escapes.
 Each error carries ``provider``, ``operation``, ``resource`` and ``retryable``, and chains
 the SDK exception it was translated from (``raise ... from exc``, also ``error.cause``).
 Messages name the operation, the provider and the resource, never a secret.
+
+``str(error)`` is one line of at most ``MAX_ERROR_TEXT`` characters on every provider:
+``[provider] operation resource: message``, with line breaks folded, query strings cut from URLs, and long resources and messages shortened in the
+middle. The full message stays in ``error.message`` and the SDK's exception in ``cause``.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Any, ClassVar
 
 __all__ = [
@@ -55,6 +60,25 @@ __all__ = [
     "TransientError",
     "ValidationError",
 ]
+
+
+MAX_ERROR_TEXT = 300
+"""The longest ``str()`` of a ``CloudError``."""
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\t\f\v]+\s*")
+_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*", re.I)
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[len(text) - (limit - 3 - half) :]}"
+
+
+def one_line(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """``text`` as one line: line breaks folded, URL query strings cut, at most ``limit``."""
+    return _shorten(_QUERY.sub(r"\1", _LINE_BREAKS.sub(" ", text)).strip(), limit)
 
 
 class CloudError(Exception):
@@ -97,11 +121,13 @@ class CloudError(Exception):
             for part in (
                 f"[{self.provider}]" if self.provider else "",
                 self.operation or "",
-                self.resource or "",
+                one_line(self.resource, 120) if self.resource else "",
             )
             if part
         )
-        return f"{where}: {self.message}" if where else self.message
+        if not where:
+            return one_line(self.message)
+        return f"{where}: {one_line(self.message, MAX_ERROR_TEXT - len(where) - 2)}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
