@@ -1,23 +1,23 @@
-"""Acme compute: instances whose lifecycle is kept in the account store."""
+"""The Acme compute driver: instances whose lifecycle is kept in the account store."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
-from acme_cloud._client import AcmeClient
-from acme_cloud._store import AcmeNotFound
+from acme_cloud._connection import AcmeDriver
+from acme_cloud._store import AcmeCloud, AcmeNotFound
 from cloud_common.core import (
     CloudResource,
     ComputeClient,
     ConflictError,
-    InstanceNotFoundError,
     InstanceState,
     ResourceType,
     ValidationError,
 )
+from cloud_common.core.validation import validate_kwargs
 
-__all__ = ["INSTANCE_TYPES", "IMAGES", "NATIVE_STATES", "AcmeComputeClient"]
+__all__ = ["IMAGES", "INSTANCE_TYPES", "NATIVE_STATES", "AcmeComputeDriver"]
 
 INSTANCE_TYPES = ("acme.small", "acme.large")
 IMAGES = ("acme-linux-1",)
@@ -31,8 +31,12 @@ NATIVE_STATES: dict[str, InstanceState] = {
 }
 """Every native state of an Acme instance, mapped to the portable state."""
 
+# For each call: native state -> the state after the call. A state not listed refuses it.
+_START = {"STOPPED": "RUNNING", "RUNNING": "RUNNING", "PROVISIONING": "PROVISIONING"}
+_STOP = {"RUNNING": "STOPPED", "STOPPED": "STOPPED", "STOPPING": "STOPPING"}
 
-class AcmeComputeClient(AcmeClient, ComputeClient):
+
+class AcmeComputeDriver(AcmeDriver, ComputeClient):
     """Acme instances. State changes take effect at once."""
 
     def _resource(self, instance: dict[str, Any]) -> dict[str, Any]:
@@ -42,8 +46,9 @@ class AcmeComputeClient(AcmeClient, ComputeClient):
             resource_type=ResourceType.COMPUTE,
             provider=self._credentials.provider,
             region=self._credentials.region,
-            status=NATIVE_STATES.get(instance["state"], InstanceState.UNKNOWN).value,
+            status=NATIVE_STATES.get(instance["state"], InstanceState.UNKNOWN),
             created_at=datetime.fromtimestamp(instance["created"], tz=timezone.utc),
+            tags=dict(instance.get("tags", {})),
             metadata={
                 "native_state": instance["state"],
                 "instance_type": instance["type"],
@@ -51,82 +56,55 @@ class AcmeComputeClient(AcmeClient, ComputeClient):
             },
         ).to_dict()
 
-    def _mine(self, instance_id: str) -> dict[str, Any]:
-        account = self._account()  # first: an unknown id must not hide bad credentials
-        instance = self._cloud.instance(instance_id)
+    def _mine(self, instance_id: str) -> tuple[AcmeCloud, dict[str, Any]]:
+        cloud, account = self._login()  # first: an unknown id must not hide bad credentials
+        instance = cloud.instance(instance_id)
         if instance["account"] != account:
             raise AcmeNotFound(f"instance {instance_id}")
-        return instance
+        return cloud, instance
 
     def list_instances(self) -> list[dict[str, Any]]:
-        def run() -> list[dict[str, Any]]:
-            account = self._account()
-            mine = [i for i in self._cloud.instances().values() if i["account"] == account]
-            return [self._resource(i) for i in sorted(mine, key=lambda i: i["created"])]
-
-        return self._policy.call("list_instances", run)
+        cloud, account = self._login()
+        mine = [i for i in cloud.instances().values() if i["account"] == account]
+        return [self._resource(i) for i in sorted(mine, key=lambda i: i["created"])]
 
     def create_instance(
         self, name: str, instance_type: str, image_id: str, **kwargs: Any
     ) -> dict[str, Any]:
-        def run() -> dict[str, Any]:
-            if instance_type not in INSTANCE_TYPES:
-                raise ValidationError(
-                    f"instance_type {instance_type!r} is not one of {INSTANCE_TYPES}"
-                )
-            if image_id not in IMAGES:
-                raise ValidationError(f"image_id {image_id!r} is not one of {IMAGES}")
-            return self._resource(
-                self._cloud.new_instance(self._account(), name, instance_type, image_id)
-            )
+        validate_kwargs(kwargs, ("tags",), operation="create_instance")
+        if instance_type not in INSTANCE_TYPES:
+            raise ValidationError(f"instance_type {instance_type!r} is not one of {INSTANCE_TYPES}")
+        if image_id not in IMAGES:
+            raise ValidationError(f"image_id {image_id!r} is not one of {IMAGES}")
+        cloud, account = self._login()
+        instance = cloud.new_instance(account, name, instance_type, image_id)
+        if kwargs.get("tags"):  # checked by core: a dict of str to str
+            instance["tags"] = dict(kwargs["tags"])
+            cloud.save_instance(instance)
+        return self._resource(instance)
 
-        return self._policy.call("create_instance", run, resource=name)
-
-    def _transition(self, operation: str, instance_id: str, allowed: dict[str, str]) -> bool:
-        def run() -> bool:
-            instance = self._mine(instance_id)
-            state = instance["state"]
-            if state not in allowed:
-                raise ConflictError(f"instance is {state}")
-            if allowed[state] != state:
-                instance["state"] = allowed[state]
-                self._cloud.save_instance(instance)
-            return True
-
-        return self._policy.call(
-            operation,
-            run,
-            resource=instance_id,
-            soft={InstanceNotFoundError: False, ConflictError: False},
-        )
+    def _transition(self, instance_id: str, after: dict[str, str]) -> bool:
+        cloud, instance = self._mine(instance_id)
+        state = instance["state"]
+        if state not in after:
+            raise ConflictError(f"the instance is {state}")
+        if after[state] != state:
+            instance["state"] = after[state]
+            cloud.save_instance(instance)
+        return True
 
     def start_instance(self, instance_id: str) -> bool:
-        return self._transition(
-            "start_instance",
-            instance_id,
-            {"STOPPED": "RUNNING", "RUNNING": "RUNNING", "PROVISIONING": "PROVISIONING"},
-        )
+        return self._transition(instance_id, _START)
 
     def stop_instance(self, instance_id: str) -> bool:
-        return self._transition(
-            "stop_instance",
-            instance_id,
-            {"RUNNING": "STOPPED", "STOPPED": "STOPPED", "STOPPING": "STOPPING"},
-        )
+        return self._transition(instance_id, _STOP)
 
     def terminate_instance(self, instance_id: str) -> bool:
-        def run() -> bool:
-            try:
-                instance = self._mine(instance_id)
-            except AcmeNotFound:
-                return True  # gone: the requested state holds
-            instance["state"] = "TERMINATED"
-            self._cloud.save_instance(instance)
-            return True
-
-        return self._policy.call("terminate_instance", run, resource=instance_id)
+        cloud, instance = self._mine(instance_id)  # unknown: AcmeNotFound, core answers True
+        instance["state"] = "TERMINATED"
+        cloud.save_instance(instance)
+        return True
 
     def get_instance(self, instance_id: str) -> dict[str, Any]:
-        return self._policy.call(
-            "get_instance", lambda: self._resource(self._mine(instance_id)), resource=instance_id
-        )
+        _, instance = self._mine(instance_id)
+        return self._resource(instance)

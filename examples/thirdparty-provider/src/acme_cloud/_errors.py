@@ -1,10 +1,14 @@
-"""The one place where Acme's own exceptions become cloud-common errors."""
+"""The one place where Acme's own exceptions become cloud-common errors.
+
+``ProviderInfo.errors`` names ``translate``; core applies it to whatever a driver raises.
+"""
 
 from __future__ import annotations
 
 from acme_cloud._store import (
     AcmeAuthError,
     AcmeConflict,
+    AcmeNameTaken,
     AcmeNoSuchBucket,
     AcmeNoSuchKey,
     AcmeNotFound,
@@ -27,7 +31,8 @@ __all__ = ["translate"]
 
 
 def translate(exc: BaseException) -> CloudError | None:
-    """Map an Acme exception to the core error (None: not recognised → plain CloudError)."""
+    """Map an Acme exception to the core error (None: not recognised, core then raises a
+    plain ``CloudError`` and the contract suite flags it)."""
     if isinstance(exc, AcmeAuthError):
         return AuthenticationError(str(exc))
     if isinstance(exc, AcmeNoSuchBucket):
@@ -41,9 +46,10 @@ def translate(exc: BaseException) -> CloudError | None:
         if text.startswith("function"):
             return FunctionNotFoundError(f"no {text}")
         return NotFoundError(f"no {text}")
+    if isinstance(exc, AcmeNameTaken):
+        return AlreadyExistsError(str(exc))
     if isinstance(exc, AcmeConflict):
-        text = str(exc)
-        return AlreadyExistsError(text) if "another account" in text else ConflictError(text)
+        return ConflictError(str(exc))
     if isinstance(exc, (AcmeUnavailable, OSError)):
         return ProviderUnavailableError(f"the account store is unusable: {exc}")
     return None

@@ -1,8 +1,8 @@
 """The "Acme cloud" itself: an account store kept in a directory.
 
 This plays the part a cloud's SDK and service play for a real provider. It raises its own
-exceptions (``AcmeError`` and subclasses, plus ``OSError``); the clients translate them into
-cloud-common's errors in one place (``_errors.translate``).
+exceptions (``AcmeError`` and subclasses, plus ``OSError``); ``_errors.translate`` maps them to
+cloud-common's errors, and core applies it around every driver call.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "AcmeCloud",
     "AcmeConflict",
     "AcmeError",
+    "AcmeNameTaken",
     "AcmeNoSuchBucket",
     "AcmeNoSuchKey",
     "AcmeNotFound",
@@ -60,7 +61,11 @@ class AcmeNoSuchKey(AcmeError):
 
 
 class AcmeConflict(AcmeError):
-    """Name taken by another account, or bucket not empty."""
+    """The resource is in the wrong state (a bucket that is not empty)."""
+
+
+class AcmeNameTaken(AcmeConflict):
+    """The name is taken (a bucket of another account, an existing function)."""
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -145,7 +150,7 @@ class AcmeCloud:
             path = self.root / "buckets" / name
             if (path / "owner").is_file():
                 if (path / "owner").read_text(encoding="utf-8") != account:
-                    raise AcmeConflict(f"bucket {name} belongs to another account")
+                    raise AcmeNameTaken(f"bucket {name} belongs to another account")
                 return False
             (path / "objects").mkdir(parents=True, exist_ok=True)
             (path / "owner").write_text(account, encoding="utf-8")
@@ -270,7 +275,7 @@ class AcmeCloud:
         with _LOCK:
             target = self.root / "functions" / meta["name"]
             if target.exists():
-                raise AcmeConflict(f"function {meta['name']} exists")
+                raise AcmeNameTaken(f"function {meta['name']} exists")
             code = target / "code"
             if code_path.is_dir():
                 shutil.copytree(code_path, code)
