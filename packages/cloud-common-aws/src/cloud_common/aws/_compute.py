@@ -7,7 +7,7 @@ from typing import Any
 
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
-from cloud_common.aws._session import AwsConnection
+from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCompute,
     CloudCredentials,
@@ -83,20 +83,8 @@ def _launch_args(
     return args
 
 
-class _EC2Driver(ComputeClient):
+class _EC2Driver(AwsDriver, ComputeClient):
     """EC2 instances of one region through one boto3 client."""
-
-    provider_id = "aws"
-
-    def __init__(self, connection: AwsConnection) -> None:
-        self._connection = connection
-
-    @property
-    def native(self) -> Any:
-        return self._connection.client
-
-    def close(self) -> None:
-        self._connection.close()
 
     def _resource(self, item: dict[str, Any]) -> dict[str, Any]:
         tags = {t["Key"]: t.get("Value", "") for t in item.get("Tags") or [] if "Key" in t}

@@ -11,7 +11,7 @@ from typing import Any
 from cloud_common.aws._bundle import build_bundle
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
-from cloud_common.aws._session import AwsConnection
+from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCredentials,
     CloudError,
@@ -157,20 +157,8 @@ def _parse_time(value: Any) -> datetime | None:
     return datetime.strptime(f"{whole}.{micro}{offset}", "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class _LambdaDriver(ServerlessClient):
+class _LambdaDriver(AwsDriver, ServerlessClient):
     """Lambda functions of one region through one boto3 client."""
-
-    provider_id = "aws"
-
-    def __init__(self, connection: AwsConnection) -> None:
-        self._connection = connection
-
-    @property
-    def native(self) -> Any:
-        return self._connection.client
-
-    def close(self) -> None:
-        self._connection.close()
 
     def _resource(
         self, config: dict[str, Any], tags: dict[str, str] | None = None

@@ -24,7 +24,7 @@ from cloud_common.core import (
     ValidationError,
 )
 
-__all__ = ["AwsConnection"]
+__all__ = ["AwsConnection", "AwsDriver"]
 
 logger = logging.getLogger(__name__)
 
@@ -235,3 +235,22 @@ class AwsConnection:
             client, self._client = self._client, None
         if client is not None:
             client.close()
+
+
+class AwsDriver:
+    """What the S3, EC2 and Lambda drivers share: their connection, ``native`` and ``close``
+    (listed first among a driver's bases, so these win over the contract's defaults)."""
+
+    provider_id = "aws"
+
+    def __init__(self, connection: AwsConnection) -> None:
+        self._connection = connection
+
+    @property
+    def native(self) -> Any:
+        """The boto3 client."""
+        return self._connection.client
+
+    def close(self) -> None:
+        """Close the boto3 client's connections."""
+        self._connection.close()

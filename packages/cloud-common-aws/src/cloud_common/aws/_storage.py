@@ -8,7 +8,7 @@ from typing import Any
 
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
-from cloud_common.aws._session import AwsConnection
+from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCredentials,
     CloudStorage,
@@ -38,26 +38,13 @@ def _code(exc: BaseException) -> str:
     return ""
 
 
-class _S3Driver(StorageClient):
+class _S3Driver(AwsDriver, StorageClient):
     """S3 through one boto3 client; every argument arrives checked by ``CloudStorage``."""
-
-    provider_id = "aws"
-
-    def __init__(self, connection: AwsConnection) -> None:
-        self._connection = connection
-        self._options = connection.options
-
-    @property
-    def native(self) -> Any:
-        return self._connection.client
-
-    def close(self) -> None:
-        self._connection.close()
 
     def _transfer_manager(self, threshold: int | None = None) -> Any:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager  # noqa: PLC0415
 
-        opts = self._options
+        opts = self._connection.options
         config = TransferConfig(
             multipart_threshold=threshold or opts.multipart_threshold,
             multipart_chunksize=opts.part_size,
@@ -193,7 +180,7 @@ class _S3Driver(StorageClient):
         """CopyObject up to ``copy_threshold``, a managed multipart copy above; content type
         and metadata kept. Returns the destination key."""
         source = {"Bucket": src_bucket, "Key": src_key}
-        with self._transfer_manager(self._options.copy_threshold) as manager:
+        with self._transfer_manager(self._connection.options.copy_threshold) as manager:
             manager.copy(source, dst_bucket, dst_key).result()
         return dst_key
 
