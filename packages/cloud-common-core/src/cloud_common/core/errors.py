@@ -230,13 +230,33 @@ class NotSupportedError(CloudError, NotImplementedError):
 
 
 class FunctionInvocationError(CloudError):
-    """The function ran and failed.
+    """The function ran and failed. Every provider speaks the same vocabulary:
+
+    ====================================  ====================  ========
+    what happened                         ``error_type``        ``status``
+    ====================================  ====================  ========
+    the handler raised                    the exception's type  500
+                                          name (``ValueError``)
+    the process exited before returning   ``Runtime.ExitError`` 500
+    it ran past its timeout               ``Sandbox.Timedout``  504
+    ====================================  ====================  ========
+
+    ``status`` is what a caller of the function's HTTP endpoint would see, whatever the
+    provider's own invoke API answered. ``payload`` carries the remote error as the
+    platform reported it: ``{"errorType": ..., "errorMessage": ..., "stackTrace": [...]}``
+    when it was JSON.
 
     Attributes:
-        error_type: The remote exception's type name, when known.
+        error_type: See the table.
         payload: The remote error payload (a dict when it was JSON), when known.
-        status: The HTTP status of the invocation, when known.
+        status: See the table.
     """
+
+    RAISED_STATUS: ClassVar[int] = 500
+    EXITED: ClassVar[str] = "Runtime.ExitError"
+    EXITED_STATUS: ClassVar[int] = 500
+    TIMED_OUT: ClassVar[str] = "Sandbox.Timedout"
+    TIMED_OUT_STATUS: ClassVar[int] = 504
 
     def __init__(
         self,
