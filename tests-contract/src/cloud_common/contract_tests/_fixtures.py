@@ -1,7 +1,8 @@
 """Fixtures of the contract suite (registered only when a provider is named).
 
 Clients come from the registry with the harness's credentials and options, like users get
-them, wrapped so the session sees every call.
+them: ``CloudStorage``, ``CloudCompute``, ``CloudServerless`` (recording views of them, so the
+session sees every call).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from typing import Any
 
 import pytest
 
-from cloud_common.contract_tests._recording import RecordingClient
 from cloud_common.contract_tests._session import SESSION_KEY, ContractSession, in_suite
 from cloud_common.contract_tests.harness import FunctionBundle, Harness
-from cloud_common.core import CloudCredentials, ProviderInfo
+from cloud_common.core import (
+    CloudCompute,
+    CloudCredentials,
+    CloudServerless,
+    CloudStorage,
+    ProviderInfo,
+)
 
 __all__ = [
     "bad_credentials",
@@ -78,25 +84,25 @@ def unique(harness: Harness) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def storage(contract: ContractSession) -> RecordingClient:
-    """The provider's storage client (guarded, as users get it)."""
+def storage(contract: ContractSession) -> CloudStorage:
+    """The provider's storage client, as users get it."""
     return contract.client("storage")
 
 
 @pytest.fixture
-def compute(contract: ContractSession) -> RecordingClient:
+def compute(contract: ContractSession) -> CloudCompute:
     """The provider's compute client."""
     return contract.client("compute")
 
 
 @pytest.fixture
-def serverless(contract: ContractSession) -> RecordingClient:
+def serverless(contract: ContractSession) -> CloudServerless:
     """The provider's serverless client."""
     return contract.client("serverless")
 
 
 @pytest.fixture
-def other_storage(contract: ContractSession) -> RecordingClient:
+def other_storage(contract: ContractSession) -> CloudStorage:
     """A storage client of a second account (skips when the harness has none)."""
     if contract.harness.other_credentials() is None:
         pytest.skip(
@@ -117,7 +123,7 @@ def bad_credentials(harness: Harness) -> CloudCredentials:
 
 
 @pytest.fixture
-def bucket(storage: RecordingClient, unique: Callable[[str], str]) -> str:
+def bucket(storage: CloudStorage, unique: Callable[[str], str]) -> str:
     """A new, empty bucket (removed after the test)."""
     name = unique("cct")
     assert storage.create_bucket(name) is True
@@ -134,7 +140,7 @@ def function_bundle(harness: Harness, tmp_path: Path) -> FunctionBundle:
 
 @pytest.fixture
 def function_name(
-    serverless: RecordingClient, function_bundle: FunctionBundle, unique: Callable[[str], str]
+    serverless: CloudServerless, function_bundle: FunctionBundle, unique: Callable[[str], str]
 ) -> str:
     """A deployed copy of the suite's function (deleted after the test)."""
     name = unique("fn")
@@ -145,7 +151,7 @@ def function_name(
 
 @pytest.fixture
 def instance(
-    compute: RecordingClient, harness: Harness, unique: Callable[[str], str]
+    compute: CloudCompute, harness: Harness, unique: Callable[[str], str]
 ) -> dict[str, Any]:
     """A new instance (terminated after the test)."""
     instance_type, image_id = harness.instance_args()

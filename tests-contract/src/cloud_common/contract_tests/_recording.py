@@ -1,22 +1,44 @@
 """What the suite sees of each call: which capability it used, what it created, what it raised.
 
-Tests get their clients wrapped in ``RecordingClient``: a thin proxy over the guarded client
-the registry built. It tells the session (``CallLog``) about every call, so the session can
-clean up what a test created, check error texts for secrets, flag SDK exceptions the provider
-let through, and list calls outside the provider's declared capabilities.
+Tests get their clients as *recording views*: ``recording(client, ...)`` returns an instance
+of a subclass of the client's own class (``CloudStorage``, ``S3StorageClient``...), so a
+fixture typed ``CloudStorage`` is exactly that to mypy and to ``isinstance``. Each contract
+call on the view is reported to the session (``CallLog``) and then made on the client the
+registry built, so the session can clean up what a test created, check error texts for
+secrets, flag SDK exceptions the provider let through, and list calls outside the declared
+capabilities. Calls the client makes internally (``wait_for_state`` polling ``get_instance``)
+are not reported: they are core's, not the test's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
-from cloud_common.core import Capability, CloudError
+from cloud_common.core import (
+    Capability,
+    CloudCompute,
+    CloudError,
+    CloudServerless,
+    CloudStorage,
+)
 
-__all__ = ["CallLog", "Created", "RecordingClient", "capability_of", "is_escaped"]
+__all__ = [
+    "CallLog",
+    "Created",
+    "RecordingClient",
+    "capability_of",
+    "is_escaped",
+    "recording",
+    "unrecorded",
+]
 
-_EXTENSIONS: dict[str, Capability] = {
+_P = TypeVar("_P", CloudStorage, CloudCompute, CloudServerless)
+
+EXTENSIONS: dict[str, Capability] = {
     "list_objects": Capability.LIST_OBJECTS,
     "stat_object": Capability.STAT_OBJECT,
     "object_exists": Capability.OBJECT_EXISTS,
@@ -27,9 +49,10 @@ _EXTENSIONS: dict[str, Capability] = {
     "get_instance": Capability.GET_INSTANCE,
     "wait_for_state": Capability.WAIT_FOR_STATE,
     "get_function": Capability.GET_FUNCTION,
-    "native": Capability.NATIVE,
 }
-_SPEC = {
+"""The extension methods and the capability each needs."""
+
+SPEC: dict[str, tuple[str, ...]] = {
     "storage": (
         "list_buckets",
         "create_bucket",
@@ -47,15 +70,19 @@ _SPEC = {
     ),
     "serverless": ("list_functions", "invoke_function", "create_function", "delete_function"),
 }
-_NEUTRAL = ("close",)
+"""The spec's abstract methods of each service."""
 
 
 def capability_of(service: str, method: str, kwargs: dict[str, Any]) -> set[str]:
     """The capabilities one call needs (the service itself for a spec method)."""
     needed = {service}
-    if method in _EXTENSIONS:
-        needed.add(_EXTENSIONS[method].value)
-    if method == "generate_presigned_url" and str(kwargs.get("method", "GET")).upper() == "PUT":
+    if method in EXTENSIONS:
+        needed.add(EXTENSIONS[method].value)
+    if method == "native":
+        needed.add(Capability.NATIVE.value)
+    if method == "generate_presigned_url" and (
+        str(kwargs.get("method", "GET")).upper() == "PUT" or kwargs.get("content_type")
+    ):
         needed.add(Capability.PRESIGN_PUT.value)
     if method in ("upload_file", "upload_stream") and kwargs.get("metadata"):
         needed.add(Capability.USER_METADATA.value)
@@ -63,7 +90,7 @@ def capability_of(service: str, method: str, kwargs: dict[str, Any]) -> set[str]
 
 
 class CallLog(Protocol):
-    """What a RecordingClient reports to (the contract session)."""
+    """What a recording view reports to (the contract session)."""
 
     def note_call(
         self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], which: str
@@ -108,48 +135,25 @@ class Created:
 
 
 class RecordingClient:
-    """A proxy over a guarded client that reports every call to a ``CallLog``."""
+    """Mixin of the recording views (see the module docstring); never built directly."""
 
-    def __init__(self, client: Any, service: str, log: CallLog, which: str = "main") -> None:
-        self._client = client
-        self._service = service
-        self._log = log
-        self.which = which
+    _recorded: CloudStorage | CloudCompute | CloudServerless
+    _service: str
+    _log: CallLog
+    which: str
 
-    @property
-    def wrapped(self) -> Any:
-        """The guarded client behind this proxy."""
-        return self._client
-
-    def __repr__(self) -> str:
-        return repr(self._client)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "native":
-            self._log.note_call(self._service, name, (), {}, self.which)
-            try:
-                return self._client.native
-            except Exception as exc:
-                self._log.note_error(self._service, name, exc)
-                raise
-        attr = getattr(self._client, name)
-        known = name in _SPEC.get(self._service, ()) or name in _EXTENSIONS or name in _NEUTRAL
-        if not (known and callable(attr)):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self._log.note_call(self._service, name, args, kwargs, self.which)
-            try:
-                result = attr(*args, **kwargs)
-            except Exception as exc:
-                self._log.note_error(self._service, name, exc)
-                raise
-            self._log.note_result(self._service, name, args, kwargs, result, self.which)
-            if name == "list_objects":
-                return self._iterate(name, result)
-            return result
-
-        return call
+    def _record(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        log, service = self._log, self._service
+        log.note_call(service, name, args, kwargs, self.which)
+        try:
+            result = getattr(self._recorded, name)(*args, **kwargs)
+        except Exception as exc:
+            log.note_error(service, name, exc)
+            raise
+        log.note_result(service, name, args, kwargs, result, self.which)
+        if name == "list_objects":
+            return self._iterate(name, result)
+        return result
 
     def _iterate(self, name: str, iterator: Iterator[Any]) -> Iterator[Any]:
         try:
@@ -158,15 +162,64 @@ class RecordingClient:
             self._log.note_error(self._service, name, exc)
             raise
 
-    def __enter__(self) -> RecordingClient:
-        return self
+    def _native(self) -> Any:
+        self._log.note_call(self._service, "native", (), {}, self.which)
+        try:
+            return self._recorded.native
+        except Exception as exc:
+            self._log.note_error(self._service, "native", exc)
+            raise
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+    def __repr__(self) -> str:
+        return repr(self._recorded)
+
+
+def _recorded_method(name: str) -> Callable[..., Any]:
+    def method(self: RecordingClient, *args: Any, **kwargs: Any) -> Any:
+        return self._record(name, args, kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+@functools.cache
+def _view_class(base: type[Any], service: str) -> type[Any]:
+    names = (*SPEC[service], *EXTENSIONS, "close")
+    body: dict[str, Any] = {n: _recorded_method(n) for n in names if hasattr(base, n)}
+    body["native"] = property(RecordingClient._native, doc="The SDK client (recorded).")
+    body["__module__"] = __name__
+    view: type[Any] = types.new_class(
+        f"Recording{base.__name__}",
+        (RecordingClient, base),
+        exec_body=lambda ns: ns.update(body),
+    )
+    return view
+
+
+def recording(client: _P, service: str, log: CallLog, which: str = "main") -> _P:
+    """A view of ``client`` that reports every contract call to ``log``.
+
+    The view is an instance of a subclass of ``type(client)`` holding a copy of the client's
+    attributes (so its properties read the same driver and declaration); contract calls go
+    to ``client`` itself.
+    """
+    cls = _view_class(type(client), service)
+    view = cast(_P, object.__new__(cls))
+    vars(view).update(vars(client))
+    vars(view).update(_recorded=client, _service=service, _log=log, which=which)
+    return view
+
+
+def unrecorded(client: _P) -> _P:
+    """The client behind a recording view (``client`` itself if it is not one)."""
+    if isinstance(client, RecordingClient):
+        return cast(_P, client._recorded)
+    return client
 
 
 def is_escaped(exc: BaseException) -> bool:
-    """True for the guard's wrapper of an exception the provider did not translate."""
+    """True for core's plain ``CloudError`` around an exception the provider's ``errors``
+    translation did not recognise."""
     return (
         type(exc) is CloudError
         and exc.__cause__ is not None

@@ -10,22 +10,25 @@ import importlib
 import logging
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pytest
 
 from cloud_common.contract_tests._recording import (
     Created,
-    RecordingClient,
     capability_of,
     is_escaped,
+    recording,
 )
 from cloud_common.contract_tests._report import Outcome, Report
 from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     Capability,
+    CloudCompute,
     CloudCredentials,
     CloudError,
+    CloudServerless,
+    CloudStorage,
     PluginError,
     ProviderInfo,
     get_compute_client,
@@ -41,11 +44,9 @@ SUITE_DIR = Path(__file__).resolve().parent / "suite"
 SESSION_KEY = pytest.StashKey["ContractSession"]()
 _CAPS_KEY = pytest.StashKey[frozenset[str]]()
 _SUITE_PACKAGE = "cloud_common.contract_tests.suite"
-_FACTORIES = {
-    "storage": get_storage_client,
-    "compute": get_compute_client,
-    "serverless": get_serverless_client,
-}
+
+Portable = CloudStorage | CloudCompute | CloudServerless
+"""A portable client of any service."""
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class ContractSession:
         self.report_path = report_path
         self.report = Report(provider_id, None, strict)
         self.started = False
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str], Portable] = {}
         self._created: dict[tuple[str, str], Created] = {}
         self._all_created: dict[str, Created] = {}
         self._current: str | None = None
@@ -159,31 +160,67 @@ class ContractSession:
             raise pytest.UsageError(
                 f"harness {target} is for provider {self.harness.provider_id!r}, not {provider_id!r}"
             )
-        declared = set(self.info.capabilities)
-        if Capability.STAT_OBJECT.value in declared:
-            declared.add(Capability.OBJECT_EXISTS.value)  # the guard serves it from stat_object
-        self.effective: frozenset[str] = frozenset(declared)
+        # What the provider offers: its declaration plus what core derives from it
+        # (storage.object_exists from stat_object, compute.wait_for_state from get_instance).
+        self.effective: frozenset[str] = self.info.capabilities
 
     # -- clients --------------------------------------------------------------------------
 
+    @overload
+    def build(
+        self, service: Literal["storage"], credentials: CloudCredentials, options: dict[str, Any]
+    ) -> CloudStorage: ...
+    @overload
+    def build(
+        self, service: Literal["compute"], credentials: CloudCredentials, options: dict[str, Any]
+    ) -> CloudCompute: ...
+    @overload
+    def build(
+        self,
+        service: Literal["serverless"],
+        credentials: CloudCredentials,
+        options: dict[str, Any],
+    ) -> CloudServerless: ...
+    @overload
     def build(
         self, service: str, credentials: CloudCredentials, options: dict[str, Any]
-    ) -> RecordingClient:
-        """A new guarded client (through the registry) wrapped for recording; what it
-        creates is not cleaned up by the suite."""
-        client = _FACTORIES[service](credentials, **options)
-        return RecordingClient(client, service, self, "built")
+    ) -> Portable: ...
+    def build(
+        self, service: str, credentials: CloudCredentials, options: dict[str, Any]
+    ) -> Portable:
+        """A new client from the registry (keyword options, as users pass them), recording;
+        what it creates is not cleaned up by the suite."""
+        return _record(_get(service, credentials, options), service, self, "built")
 
-    def client(self, service: str, which: str = "main") -> RecordingClient:
-        """The session's client of ``service`` (``which``: main or other account)."""
+    @overload
+    def client(
+        self, service: Literal["storage"], which: str = ..., *, record: bool = ...
+    ) -> CloudStorage: ...
+    @overload
+    def client(
+        self, service: Literal["compute"], which: str = ..., *, record: bool = ...
+    ) -> CloudCompute: ...
+    @overload
+    def client(
+        self, service: Literal["serverless"], which: str = ..., *, record: bool = ...
+    ) -> CloudServerless: ...
+    @overload
+    def client(self, service: str, which: str = ..., *, record: bool = ...) -> Portable: ...
+    def client(self, service: str, which: str = "main", *, record: bool = True) -> Portable:
+        """The session's client of ``service`` (``which``: main or other account).
+
+        ``record=False`` gives the registry's client itself: calls on it are not the test's
+        (the suite reading state, cleaning up).
+        """
         key = (service, which)
         if key not in self._clients:
             h = self.harness
             creds = h.credentials() if which == "main" else h.other_credentials()
             if creds is None:
                 raise pytest.UsageError(f"the harness gives no {which} credentials")
-            self._clients[key] = _FACTORIES[service](creds, **h.client_options(service))
-        return RecordingClient(self._clients[key], service, self, which)
+            self._clients[key] = _get(service, creds, h.client_options(service))
+        client = self._clients[key]
+        return _record(client, service, self, which) if record else client
 
     # -- what clients report --------------------------------------------------------------
 
@@ -255,8 +292,8 @@ class ContractSession:
             cause = exc.__cause__
             self.violation(
                 f"{method}: the provider let {type(cause).__module__}.{type(cause).__name__} "
-                f"escape (the guard turned it into a plain CloudError); translate it to the "
-                f"matching core error: {redact(str(cause), self._secrets)}"
+                f"escape (core made it a plain CloudError): map it to the matching core error "
+                f"in the function ProviderInfo.errors names: {redact(str(cause), self._secrets)}"
             )
 
     def check_text(self, text: str, where: str) -> None:
@@ -286,16 +323,16 @@ class ContractSession:
         return self._violations.pop(item.nodeid, [])
 
     def _cleanup(self, created: Created, which: str) -> None:
-        fn: Any = self._clients.get(("serverless", which))
-        compute: Any = self._clients.get(("compute", which))
-        storage: Any = self._clients.get(("storage", which))
-        if fn is not None:
+        fn = self._clients.get(("serverless", which))
+        compute = self._clients.get(("compute", which))
+        storage = self._clients.get(("storage", which))
+        if isinstance(fn, CloudServerless):
             for name in created.functions:
                 self._attempt(f"function {name}", fn.delete_function, name)
-        if compute is not None:
+        if isinstance(compute, CloudCompute):
             for iid in created.instances:
                 self._attempt(f"instance {iid}", compute.terminate_instance, iid)
-        if storage is None:
+        if not isinstance(storage, CloudStorage):
             return
         for bucket, key in created.objects:
             self._attempt(f"object {bucket}/{key}", storage.delete_file, bucket, key)
@@ -446,17 +483,20 @@ class ContractSession:
     def _leftovers(self) -> list[str]:
         found: list[str] = []
         made = self._all_created.get("main", Created())
+        storage = self._clients.get(("storage", "main"))
+        serverless = self._clients.get(("serverless", "main"))
+        compute = self._clients.get(("compute", "main"))
         try:
-            if made.buckets and ("storage", "main") in self._clients:
-                existing = set(self._clients[("storage", "main")].list_buckets())
+            if made.buckets and isinstance(storage, CloudStorage):
+                existing = set(storage.list_buckets())
                 found += [f"bucket {b}" for b in made.buckets if b in existing]
-            if made.functions and ("serverless", "main") in self._clients:
-                names = {f["name"] for f in self._clients[("serverless", "main")].list_functions()}
+            if made.functions and isinstance(serverless, CloudServerless):
+                names = {f["name"] for f in serverless.list_functions()}
                 found += [f"function {n}" for n in made.functions if n in names]
-            if made.instances and ("compute", "main") in self._clients:
+            if made.instances and isinstance(compute, CloudCompute):
                 live = {
                     i["id"]
-                    for i in self._clients[("compute", "main")].list_instances()
+                    for i in compute.list_instances()
                     if i["status"] not in ("terminating", "terminated")
                 }
                 found += [f"instance {i}" for i in made.instances if i in live]
@@ -497,3 +537,22 @@ def _reported_caps(caps: frozenset[str]) -> list[str]:
     """The capabilities a test counts for: its extensions, else its services."""
     extensions = {c for c in caps if "." in c or c == Capability.NATIVE.value}
     return sorted(extensions or caps)
+
+
+def _get(service: str, credentials: CloudCredentials, options: dict[str, Any]) -> Portable:
+    """A client from the registry, as users get it."""
+    if service == "storage":
+        return get_storage_client(credentials, **options)
+    if service == "compute":
+        return get_compute_client(credentials, **options)
+    if service == "serverless":
+        return get_serverless_client(credentials, **options)
+    raise pytest.UsageError(f"unknown service {service!r}")
+
+
+def _record(client: Portable, service: str, log: ContractSession, which: str) -> Portable:
+    if isinstance(client, CloudStorage):
+        return recording(client, service, log, which)
+    if isinstance(client, CloudCompute):
+        return recording(client, service, log, which)
+    return recording(client, service, log, which)

@@ -18,6 +18,7 @@ from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import (
     AuthenticationError,
     Capability,
+    CloudCompute,
     CloudCredentials,
     InstanceNotFoundError,
     PermissionDeniedError,
@@ -32,7 +33,7 @@ UNKNOWN_ID = "i-0000000000cc0000"
 
 def _read(contract: ContractSession, instance_id: str) -> dict[str, Any] | None:
     """The instance as the provider reports it now (None: gone). Not a test call."""
-    client = contract.client("compute").wrapped
+    client = contract.client("compute", record=False)
     if contract.info.supports(Capability.GET_INSTANCE):
         try:
             found: dict[str, Any] = client.get_instance(instance_id)
@@ -41,7 +42,7 @@ def _read(contract: ContractSession, instance_id: str) -> dict[str, Any] | None:
         return found
     for item in client.list_instances():
         if item["id"] == instance_id:
-            return dict(item)
+            return item
     return None
 
 
@@ -52,7 +53,7 @@ def _wait(contract: ContractSession, instance_id: str, *states: str) -> dict[str
 
 
 def test_create_instance_returns_a_compute_resource(
-    compute: Any, harness: Harness, unique: Callable[[str], str], contract: ContractSession
+    compute: CloudCompute, harness: Harness, unique: Callable[[str], str], contract: ContractSession
 ) -> None:
     name = unique("vm")
     instance_type, image_id = harness.instance_args()
@@ -65,7 +66,7 @@ def test_create_instance_returns_a_compute_resource(
 
 
 def test_list_instances_includes_the_new_instance(
-    compute: Any, instance: dict[str, Any], contract: ContractSession
+    compute: CloudCompute, instance: dict[str, Any], contract: ContractSession
 ) -> None:
     listed = compute.list_instances()
     assert isinstance(listed, list)
@@ -75,7 +76,7 @@ def test_list_instances_includes_the_new_instance(
 
 
 def test_lifecycle_stop_start_terminate_and_each_twice(
-    compute: Any, instance: dict[str, Any], contract: ContractSession
+    compute: CloudCompute, instance: dict[str, Any], contract: ContractSession
 ) -> None:
     iid = instance["id"]
     _wait(contract, iid, "running")
@@ -91,7 +92,7 @@ def test_lifecycle_stop_start_terminate_and_each_twice(
 
 
 def test_start_and_stop_of_a_terminated_instance_are_false_with_one_warning(
-    compute: Any,
+    compute: CloudCompute,
     instance: dict[str, Any],
     contract: ContractSession,
     caplog: pytest.LogCaptureFixture,
@@ -106,7 +107,7 @@ def test_start_and_stop_of_a_terminated_instance_are_false_with_one_warning(
 
 
 def test_unknown_id_start_and_stop_are_false_terminate_is_true(
-    compute: Any, caplog: pytest.LogCaptureFixture
+    compute: CloudCompute, caplog: pytest.LogCaptureFixture
 ) -> None:
     with one_warning(caplog):
         assert compute.start_instance(UNKNOWN_ID) is False
@@ -116,7 +117,10 @@ def test_unknown_id_start_and_stop_are_false_terminate_is_true(
 
 
 def test_start_while_stopping_is_false(
-    compute: Any, instance: dict[str, Any], harness: Harness, caplog: pytest.LogCaptureFixture
+    compute: CloudCompute,
+    instance: dict[str, Any],
+    harness: Harness,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not harness.hold_instance_state(instance["id"], "stopping"):
         pytest.skip("harness limitation: hold_instance_state() cannot hold 'stopping'")
@@ -126,7 +130,10 @@ def test_start_while_stopping_is_false(
 
 
 def test_stop_while_pending_is_false(
-    compute: Any, instance: dict[str, Any], harness: Harness, caplog: pytest.LogCaptureFixture
+    compute: CloudCompute,
+    instance: dict[str, Any],
+    harness: Harness,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not harness.hold_instance_state(instance["id"], "pending"):
         pytest.skip("harness limitation: hold_instance_state() cannot hold 'pending'")
@@ -137,13 +144,13 @@ def test_stop_while_pending_is_false(
 
 @pytest.mark.parametrize("call", ["start_instance", "stop_instance", "terminate_instance"])
 @pytest.mark.parametrize("bad_id", ["", "   ", None, 42])
-def test_invalid_ids_raise_validation_error(compute: Any, call: str, bad_id: Any) -> None:
+def test_invalid_ids_raise_validation_error(compute: CloudCompute, call: str, bad_id: Any) -> None:
     expect_error(ValidationError, lambda: getattr(compute, call)(bad_id))
 
 
 @pytest.mark.parametrize("arg", [0, 1, 2])
 def test_create_instance_with_empty_arguments_raises_validation_error(
-    compute: Any, harness: Harness, arg: int
+    compute: CloudCompute, harness: Harness, arg: int
 ) -> None:
     args = ["name", *harness.instance_args()]
     args[arg] = ""
@@ -152,7 +159,7 @@ def test_create_instance_with_empty_arguments_raises_validation_error(
 
 @pytest.mark.capability("compute.get_instance")
 def test_get_instance_returns_the_same_shape(
-    compute: Any, instance: dict[str, Any], contract: ContractSession
+    compute: CloudCompute, instance: dict[str, Any], contract: ContractSession
 ) -> None:
     got = compute.get_instance(instance["id"])
     assert_resource(got, contract.provider_id, ResourceType.COMPUTE)
@@ -162,7 +169,7 @@ def test_get_instance_returns_the_same_shape(
 
 @pytest.mark.capability("compute.wait_for_state")
 def test_wait_for_state_returns_the_instance_in_that_state(
-    compute: Any, instance: dict[str, Any], harness: Harness
+    compute: CloudCompute, instance: dict[str, Any], harness: Harness
 ) -> None:
     iid = instance["id"]
     assert (
@@ -188,7 +195,7 @@ def test_bad_credentials_raise_an_auth_error(
     call: str,
 ) -> None:
     iid = instance["id"]
-    calls: dict[str, Callable[[Any], Any]] = {
+    calls: dict[str, Callable[[CloudCompute], Any]] = {
         "list_instances": lambda c: c.list_instances(),
         "start": lambda c: c.start_instance(iid),
         "stop": lambda c: c.stop_instance(iid),

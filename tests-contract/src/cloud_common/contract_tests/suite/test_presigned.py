@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cloud_common.contract_tests.harness import Harness
+from cloud_common.core import CloudStorage
 
 pytestmark = pytest.mark.capability("storage")
 
@@ -26,7 +27,7 @@ def _fetch(url: str, method: str = "GET", data: bytes | None = None) -> tuple[in
 
 
 @pytest.mark.parametrize("key", ["plain.bin", "dir/with space/ünï ✓.bin"])
-def test_presigned_get_downloads_the_object(storage: Any, bucket: str, key: str) -> None:
+def test_presigned_get_downloads_the_object(storage: CloudStorage, bucket: str, key: str) -> None:
     storage.upload_file(bucket, key, DATA, "application/octet-stream")
     url = storage.generate_presigned_url(bucket, key, 300)
     status, body, _ = _fetch(url)
@@ -34,7 +35,7 @@ def test_presigned_get_downloads_the_object(storage: Any, bucket: str, key: str)
     assert body == DATA
 
 
-def test_presigned_get_is_for_one_object_only(storage: Any, bucket: str) -> None:
+def test_presigned_get_is_for_one_object_only(storage: CloudStorage, bucket: str) -> None:
     storage.upload_file(bucket, "one", b"one")
     storage.upload_file(bucket, "two", b"two")
     url = storage.generate_presigned_url(bucket, "one", 300)
@@ -43,7 +44,7 @@ def test_presigned_get_is_for_one_object_only(storage: Any, bucket: str) -> None
 
 
 @pytest.mark.capability("storage.presign_put")
-def test_presigned_put_uploads_the_object(storage: Any, bucket: str) -> None:
+def test_presigned_put_uploads_the_object(storage: CloudStorage, bucket: str) -> None:
     url = storage.generate_presigned_url(bucket, "put/target.bin", 300, method="PUT")
     status, _, _ = _fetch(url, "PUT", DATA)
     assert status in (200, 201, 204), f"PUT of the presigned URL answered {status}"
@@ -52,7 +53,7 @@ def test_presigned_put_uploads_the_object(storage: Any, bucket: str) -> None:
 
 @pytest.mark.capability("storage.presign_put")
 def test_a_presigned_put_url_does_not_allow_get(
-    storage: Any, bucket: str, harness: Harness
+    storage: CloudStorage, bucket: str, harness: Harness
 ) -> None:
     if not harness.presigned_urls_verified():
         pytest.skip("harness limitation: the fake does not verify presigned signatures")

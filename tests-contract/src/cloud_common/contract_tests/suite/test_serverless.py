@@ -14,6 +14,7 @@ from cloud_common.contract_tests.harness import FunctionBundle, Harness
 from cloud_common.core import (
     AuthenticationError,
     CloudCredentials,
+    CloudServerless,
     FunctionInvocationError,
     FunctionNotFoundError,
     PermissionDeniedError,
@@ -41,7 +42,7 @@ def _runs_handlers(harness: Harness) -> None:
 
 
 def test_create_function_returns_a_serverless_resource(
-    serverless: Any,
+    serverless: CloudServerless,
     function_bundle: FunctionBundle,
     unique: Callable[[str], str],
     contract: ContractSession,
@@ -55,7 +56,7 @@ def test_create_function_returns_a_serverless_resource(
 
 
 def test_list_functions_includes_the_new_function(
-    serverless: Any, function_name: str, contract: ContractSession
+    serverless: CloudServerless, function_name: str, contract: ContractSession
 ) -> None:
     listed = serverless.list_functions()
     assert isinstance(listed, list)
@@ -64,13 +65,13 @@ def test_list_functions_includes_the_new_function(
     assert function_name in [f["name"] for f in listed]
 
 
-def test_invoke_round_trips_the_payload(serverless: Any, function_name: str) -> None:
+def test_invoke_round_trips_the_payload(serverless: CloudServerless, function_name: str) -> None:
     assert serverless.invoke_function(function_name, PAYLOAD) == PAYLOAD
     assert serverless.invoke_function(function_name, {}) == {}
 
 
 def test_a_non_object_result_is_wrapped(
-    serverless: Any, function_name: str, harness: Harness
+    serverless: CloudServerless, function_name: str, harness: Harness
 ) -> None:
     _runs_handlers(harness)
     assert serverless.invoke_function(function_name, {"return": [1, 2, 3]}) == {"result": [1, 2, 3]}
@@ -79,7 +80,7 @@ def test_a_non_object_result_is_wrapped(
 
 
 def test_a_failing_function_raises_function_invocation_error(
-    serverless: Any, function_name: str, harness: Harness
+    serverless: CloudServerless, function_name: str, harness: Harness
 ) -> None:
     _runs_handlers(harness)
     marker = f"boom-{uuid.uuid4().hex[:8]}"
@@ -90,20 +91,20 @@ def test_a_failing_function_raises_function_invocation_error(
 
 
 def test_invoke_of_a_missing_function_raises_function_not_found(
-    serverless: Any, unique: Callable[[str], str]
+    serverless: CloudServerless, unique: Callable[[str], str]
 ) -> None:
     expect_error(FunctionNotFoundError, lambda: serverless.invoke_function(unique("fn"), {}))
 
 
 @pytest.mark.parametrize("payload", [None, [1, 2], "text", 5])
 def test_a_payload_that_is_not_a_dict_raises_validation_error(
-    serverless: Any, function_name: str, payload: Any
+    serverless: CloudServerless, function_name: str, payload: Any
 ) -> None:
     expect_error(ValidationError, lambda: serverless.invoke_function(function_name, payload))
 
 
 def test_delete_function_is_true_then_gone_then_true_again(
-    serverless: Any, function_name: str
+    serverless: CloudServerless, function_name: str
 ) -> None:
     assert serverless.delete_function(function_name) is True
     assert function_name not in [f["name"] for f in serverless.list_functions()]
@@ -112,13 +113,13 @@ def test_delete_function_is_true_then_gone_then_true_again(
 
 
 def test_delete_of_a_never_created_function_is_true(
-    serverless: Any, unique: Callable[[str], str]
+    serverless: CloudServerless, unique: Callable[[str], str]
 ) -> None:
     assert serverless.delete_function(unique("fn")) is True
 
 
 def test_create_function_with_a_missing_code_path_raises_validation_error(
-    serverless: Any, unique: Callable[[str], str], function_bundle: FunctionBundle
+    serverless: CloudServerless, unique: Callable[[str], str], function_bundle: FunctionBundle
 ) -> None:
     b = function_bundle
     expect_error(
@@ -129,7 +130,10 @@ def test_create_function_with_a_missing_code_path_raises_validation_error(
 
 @pytest.mark.capability("serverless.get_function")
 def test_get_function_returns_the_same_shape(
-    serverless: Any, function_name: str, contract: ContractSession, unique: Callable[[str], str]
+    serverless: CloudServerless,
+    function_name: str,
+    contract: ContractSession,
+    unique: Callable[[str], str],
 ) -> None:
     got = serverless.get_function(function_name)
     assert_resource(got, contract.provider_id, ResourceType.SERVERLESS)
@@ -142,12 +146,12 @@ def test_bad_credentials_raise_an_auth_error(
     contract: ContractSession,
     harness: Harness,
     bad_credentials: CloudCredentials,
-    serverless: Any,
+    serverless: CloudServerless,
     function_name: str,
     unique: Callable[[str], str],
     call: str,
 ) -> None:
-    calls: dict[str, Callable[[Any], Any]] = {
+    calls: dict[str, Callable[[CloudServerless], Any]] = {
         "list_functions": lambda c: c.list_functions(),
         "invoke": lambda c: c.invoke_function(function_name, {"x": 1}),
         "delete": lambda c: c.delete_function(function_name),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
 
-from cloud_common.core import parse_object_url
+from cloud_common.core import CloudStorage, parse_object_url
 
 pytestmark = pytest.mark.capability("storage")
 
@@ -33,7 +32,7 @@ KEYS = [
 
 
 @pytest.mark.parametrize("name", list(PAYLOADS))
-def test_payload_round_trips_byte_for_byte(storage: Any, bucket: str, name: str) -> None:
+def test_payload_round_trips_byte_for_byte(storage: CloudStorage, bucket: str, name: str) -> None:
     data = PAYLOADS[name]
     storage.upload_file(bucket, f"payload/{name}", data)
     got = storage.download_file(bucket, f"payload/{name}")
@@ -43,7 +42,7 @@ def test_payload_round_trips_byte_for_byte(storage: Any, bucket: str, name: str)
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_key_round_trips(storage: Any, bucket: str, key: str) -> None:
+def test_key_round_trips(storage: CloudStorage, bucket: str, key: str) -> None:
     url = storage.upload_file(bucket, key, key.encode("utf-8"))
     assert parse_object_url(url).key == key, f"the URL {url!r} does not carry the key verbatim"
     assert storage.download_file(bucket, key) == key.encode("utf-8")
@@ -51,7 +50,7 @@ def test_key_round_trips(storage: Any, bucket: str, key: str) -> None:
 
 
 def test_keys_that_differ_only_by_a_slash_or_case_are_different_objects(
-    storage: Any, bucket: str
+    storage: CloudStorage, bucket: str
 ) -> None:
     storage.upload_file(bucket, "dir/a", b"1")
     storage.upload_file(bucket, "dir/A", b"2")
@@ -65,13 +64,13 @@ def test_keys_that_differ_only_by_a_slash_or_case_are_different_objects(
 @pytest.mark.parametrize(
     "content_type", ["text/plain; charset=utf-8", "application/json", "image/png"]
 )
-def test_content_type_is_kept(storage: Any, bucket: str, content_type: str) -> None:
+def test_content_type_is_kept(storage: CloudStorage, bucket: str, content_type: str) -> None:
     storage.upload_file(bucket, "typed", b"{}", content_type)
     assert storage.stat_object(bucket, "typed").content_type == content_type
 
 
 @pytest.mark.capability("storage.stat_object")
-def test_size_is_reported_for_each_payload(storage: Any, bucket: str) -> None:
+def test_size_is_reported_for_each_payload(storage: CloudStorage, bucket: str) -> None:
     for name, data in PAYLOADS.items():
         if len(data) < MIB:
             storage.upload_file(bucket, name, data)

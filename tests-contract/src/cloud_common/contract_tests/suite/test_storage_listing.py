@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cloud_common.contract_tests.checks import expect_error
-from cloud_common.core import BucketNotFoundError, ObjectInfo, ValidationError
+from cloud_common.core import BucketNotFoundError, CloudStorage, ObjectInfo, ValidationError
 
 pytestmark = pytest.mark.capability("storage", "storage.list_objects")
 
@@ -28,7 +28,7 @@ TREE = {
 
 
 @pytest.fixture
-def tree(storage: Any, bucket: str) -> str:
+def tree(storage: CloudStorage, bucket: str) -> str:
     for key, data in TREE.items():
         storage.upload_file(bucket, key, data)
     return bucket
@@ -38,11 +38,11 @@ def _keys(items: list[ObjectInfo]) -> list[str]:
     return [i.key for i in items]
 
 
-def test_an_empty_bucket_lists_nothing(storage: Any, bucket: str) -> None:
+def test_an_empty_bucket_lists_nothing(storage: CloudStorage, bucket: str) -> None:
     assert list(storage.list_objects(bucket)) == []
 
 
-def test_lists_every_object_once_sorted_with_sizes(storage: Any, tree: str) -> None:
+def test_lists_every_object_once_sorted_with_sizes(storage: CloudStorage, tree: str) -> None:
     items = list(storage.list_objects(tree))
     assert all(isinstance(i, ObjectInfo) for i in items)
     assert _keys(items) == sorted(TREE), "every object exactly once, sorted by key"
@@ -54,11 +54,13 @@ def test_lists_every_object_once_sorted_with_sizes(storage: Any, tree: str) -> N
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 1000])
-def test_pagination_returns_every_object_once(storage: Any, tree: str, page_size: int) -> None:
+def test_pagination_returns_every_object_once(
+    storage: CloudStorage, tree: str, page_size: int
+) -> None:
     assert _keys(list(storage.list_objects(tree, page_size=page_size))) == sorted(TREE)
 
 
-def test_more_objects_than_a_page_holds(storage: Any, bucket: str) -> None:
+def test_more_objects_than_a_page_holds(storage: CloudStorage, bucket: str) -> None:
     keys = [f"many/{i:03d}" for i in range(25)]
     for key in keys:
         storage.upload_file(bucket, key, key.encode())
@@ -66,7 +68,7 @@ def test_more_objects_than_a_page_holds(storage: Any, bucket: str) -> None:
     assert _keys(list(storage.list_objects(bucket, "many/01", page_size=3))) == keys[10:20]
 
 
-def test_the_result_is_a_lazy_iterator(storage: Any, tree: str) -> None:
+def test_the_result_is_a_lazy_iterator(storage: CloudStorage, tree: str) -> None:
     result = storage.list_objects(tree, page_size=2)
     assert isinstance(result, Iterator), (
         "list_objects returns an iterator, pages fetched as consumed"
@@ -80,7 +82,7 @@ def test_the_result_is_a_lazy_iterator(storage: Any, tree: str) -> None:
     ["logs/", "logs", "b/c/", "b/c/3", "no-such-prefix/", "a.txt", ""],
 )
 def test_prefix_selects_exactly_the_keys_starting_with_it(
-    storage: Any, tree: str, prefix: str
+    storage: CloudStorage, tree: str, prefix: str
 ) -> None:
     wanted = sorted(k for k in TREE if k.startswith(prefix))
     assert _keys(list(storage.list_objects(tree, prefix))) == wanted
@@ -103,7 +105,7 @@ def _rollup(prefix: str) -> list[tuple[str, bool]]:
 @pytest.mark.parametrize("prefix", ["", "b/", "logs/", "logs/2026/", "d"])
 @pytest.mark.parametrize("page_size", [1, 1000])
 def test_delimiter_rolls_up_common_prefixes(
-    storage: Any, tree: str, prefix: str, page_size: int
+    storage: CloudStorage, tree: str, prefix: str, page_size: int
 ) -> None:
     items = list(storage.list_objects(tree, prefix, delimiter="/", page_size=page_size))
     got = sorted((i.key, i.is_prefix) for i in items)
@@ -114,7 +116,7 @@ def test_delimiter_rolls_up_common_prefixes(
 
 
 def test_listing_a_missing_bucket_raises_bucket_not_found(
-    storage: Any, unique: Callable[[str], str]
+    storage: CloudStorage, unique: Callable[[str], str]
 ) -> None:
     expect_error(BucketNotFoundError, lambda: list(storage.list_objects(unique("cct"))))
 
@@ -123,11 +125,11 @@ def test_listing_a_missing_bucket_raises_bucket_not_found(
     "kwargs", [{"page_size": 0}, {"page_size": 1001}, {"delimiter": ""}, {"prefix": 5}]
 )
 def test_invalid_arguments_raise_validation_error(
-    storage: Any, bucket: str, kwargs: dict[str, Any]
+    storage: CloudStorage, bucket: str, kwargs: dict[str, Any]
 ) -> None:
     expect_error(ValidationError, lambda: list(storage.list_objects(bucket, **kwargs)))
 
 
-def test_a_deleted_object_is_no_longer_listed(storage: Any, tree: str) -> None:
+def test_a_deleted_object_is_no_longer_listed(storage: CloudStorage, tree: str) -> None:
     assert storage.delete_file(tree, "b/2.txt") is True
     assert "b/2.txt" not in _keys(list(storage.list_objects(tree)))

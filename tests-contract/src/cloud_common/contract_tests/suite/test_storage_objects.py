@@ -5,18 +5,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
 from cloud_common.contract_tests.checks import expect_error, one_warning
-from cloud_common.core import ObjectInfo, ObjectNotFoundError, ProviderInfo, parse_object_url
+from cloud_common.core import (
+    CloudStorage,
+    ObjectInfo,
+    ObjectNotFoundError,
+    ProviderInfo,
+    parse_object_url,
+)
 
 # -- stat_object -------------------------------------------------------------------------------
 
 
 @pytest.mark.capability("storage", "storage.stat_object")
-def test_stat_object_reports_size_type_etag_and_time(storage: Any, bucket: str) -> None:
+def test_stat_object_reports_size_type_etag_and_time(storage: CloudStorage, bucket: str) -> None:
     data = b"stat me" * 100
     before = datetime.now(timezone.utc) - timedelta(minutes=5)
     storage.upload_file(bucket, "s/obj.txt", data, "text/plain")
@@ -35,14 +40,14 @@ def test_stat_object_reports_size_type_etag_and_time(storage: Any, bucket: str) 
 
 @pytest.mark.capability("storage", "storage.stat_object")
 def test_stat_of_a_missing_object_raises_object_not_found(
-    storage: Any, bucket: str, unique: Callable[[str], str]
+    storage: CloudStorage, bucket: str, unique: Callable[[str], str]
 ) -> None:
     expect_error(ObjectNotFoundError, lambda: storage.stat_object(bucket, "missing"))
     expect_error(ObjectNotFoundError, lambda: storage.stat_object(unique("cct"), "missing"))
 
 
 @pytest.mark.capability("storage", "storage.stat_object", "storage.user_metadata")
-def test_user_metadata_round_trips(storage: Any, bucket: str) -> None:
+def test_user_metadata_round_trips(storage: CloudStorage, bucket: str) -> None:
     meta = {"owner": "team-a", "purpose": "contract test"}
     storage.upload_file(bucket, "m", b"x", "text/plain", metadata=meta)
     assert storage.stat_object(bucket, "m").metadata == meta
@@ -53,7 +58,7 @@ def test_user_metadata_round_trips(storage: Any, bucket: str) -> None:
 
 @pytest.mark.capability("storage", "storage.object_exists")
 def test_object_exists_tells_the_truth(
-    storage: Any, bucket: str, unique: Callable[[str], str]
+    storage: CloudStorage, bucket: str, unique: Callable[[str], str]
 ) -> None:
     storage.upload_file(bucket, "here", b"x")
     assert storage.object_exists(bucket, "here") is True
@@ -69,7 +74,7 @@ def test_object_exists_tells_the_truth(
 
 @pytest.mark.capability("storage", "storage.copy_file")
 def test_copy_file_copies_bytes_and_returns_the_new_url(
-    storage: Any, bucket: str, unique: Callable[[str], str], provider_info: ProviderInfo
+    storage: CloudStorage, bucket: str, unique: Callable[[str], str], provider_info: ProviderInfo
 ) -> None:
     other = unique("cct")
     assert storage.create_bucket(other) is True
@@ -84,14 +89,16 @@ def test_copy_file_copies_bytes_and_returns_the_new_url(
 
 
 @pytest.mark.capability("storage", "storage.copy_file", "storage.stat_object")
-def test_copy_file_keeps_the_content_type(storage: Any, bucket: str) -> None:
+def test_copy_file_keeps_the_content_type(storage: CloudStorage, bucket: str) -> None:
     storage.upload_file(bucket, "typed", b"{}", "application/json")
     storage.copy_file(bucket, "typed", bucket, "typed-copy")
     assert storage.stat_object(bucket, "typed-copy").content_type == "application/json"
 
 
 @pytest.mark.capability("storage", "storage.copy_file")
-def test_copy_of_a_missing_source_raises_object_not_found(storage: Any, bucket: str) -> None:
+def test_copy_of_a_missing_source_raises_object_not_found(
+    storage: CloudStorage, bucket: str
+) -> None:
     expect_error(ObjectNotFoundError, lambda: storage.copy_file(bucket, "nope", bucket, "dst"))
 
 
@@ -99,7 +106,9 @@ def test_copy_of_a_missing_source_raises_object_not_found(storage: Any, bucket: 
 
 
 @pytest.mark.capability("storage", "storage.delete_bucket")
-def test_delete_bucket_removes_an_empty_bucket(storage: Any, unique: Callable[[str], str]) -> None:
+def test_delete_bucket_removes_an_empty_bucket(
+    storage: CloudStorage, unique: Callable[[str], str]
+) -> None:
     name = unique("cct")
     assert storage.create_bucket(name) is True
     assert storage.delete_bucket(name) is True
@@ -109,14 +118,14 @@ def test_delete_bucket_removes_an_empty_bucket(storage: Any, unique: Callable[[s
 
 @pytest.mark.capability("storage", "storage.delete_bucket")
 def test_delete_bucket_of_a_never_created_bucket_is_true(
-    storage: Any, unique: Callable[[str], str]
+    storage: CloudStorage, unique: Callable[[str], str]
 ) -> None:
     assert storage.delete_bucket(unique("cct")) is True
 
 
 @pytest.mark.capability("storage", "storage.delete_bucket")
 def test_delete_bucket_that_is_not_empty_is_false_with_one_warning(
-    storage: Any, bucket: str, caplog: pytest.LogCaptureFixture
+    storage: CloudStorage, bucket: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage.upload_file(bucket, "still-here", b"x")
     with one_warning(caplog):

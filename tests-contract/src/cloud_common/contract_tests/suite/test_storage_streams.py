@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cloud_common.contract_tests.checks import expect_error
-from cloud_common.core import ObjectNotFoundError, ValidationError
+from cloud_common.core import CloudStorage, ObjectNotFoundError, ValidationError
 
 DATA = random.Random(4).randbytes(3 * 1024 * 1024 + 17)
 BIG = random.Random(5).randbytes(12 * 1024 * 1024 + 3)  # past common multipart thresholds
@@ -18,7 +18,7 @@ BIG = random.Random(5).randbytes(12 * 1024 * 1024 + 3)  # past common multipart 
 
 @pytest.mark.capability("storage", "storage.upload_stream")
 def test_upload_stream_from_a_path_and_a_file_object(
-    storage: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, bucket: str, tmp_path: Path
 ) -> None:
     source = tmp_path / "source.bin"
     source.write_bytes(DATA)
@@ -30,7 +30,9 @@ def test_upload_stream_from_a_path_and_a_file_object(
 
 
 @pytest.mark.capability("storage", "storage.upload_stream", "storage.download_stream")
-def test_a_large_object_streams_both_ways(storage: Any, bucket: str, tmp_path: Path) -> None:
+def test_a_large_object_streams_both_ways(
+    storage: CloudStorage, bucket: str, tmp_path: Path
+) -> None:
     storage.upload_stream(bucket, "big", io.BytesIO(BIG))
     dest = tmp_path / "big.out"
     assert storage.download_stream(bucket, "big", dest) == len(BIG)
@@ -39,7 +41,7 @@ def test_a_large_object_streams_both_ways(storage: Any, bucket: str, tmp_path: P
 
 @pytest.mark.capability("storage", "storage.download_stream")
 def test_download_stream_to_a_path_and_a_file_object(
-    storage: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, bucket: str, tmp_path: Path
 ) -> None:
     storage.upload_file(bucket, "obj", DATA)
     dest = tmp_path / "out.bin"
@@ -56,7 +58,7 @@ def test_download_stream_to_a_path_and_a_file_object(
     [(0, 0), (0, 9), (5, 9), (1024, 1024 * 1024), (len(DATA) - 1, None), (100, None), (0, None)],
 )
 def test_byte_ranges_are_inclusive(
-    storage: Any, bucket: str, byte_range: tuple[int, int | None]
+    storage: CloudStorage, bucket: str, byte_range: tuple[int, int | None]
 ) -> None:
     storage.upload_file(bucket, "ranged", DATA)
     first, last = byte_range
@@ -67,7 +69,7 @@ def test_byte_ranges_are_inclusive(
 
 
 @pytest.mark.capability("storage", "storage.download_stream")
-def test_a_range_past_the_end_is_clamped(storage: Any, bucket: str) -> None:
+def test_a_range_past_the_end_is_clamped(storage: CloudStorage, bucket: str) -> None:
     storage.upload_file(bucket, "short", b"0123456789")
     buffer = io.BytesIO()
     assert storage.download_stream(bucket, "short", buffer, byte_range=(5, 1000)) == 5
@@ -77,7 +79,7 @@ def test_a_range_past_the_end_is_clamped(storage: Any, bucket: str) -> None:
 @pytest.mark.capability("storage", "storage.download_stream")
 @pytest.mark.parametrize("byte_range", [(10, None), (50, 60), (-1, 5), (5, 4), ("0", 1)])
 def test_bad_ranges_raise_validation_error(
-    storage: Any, bucket: str, byte_range: Any, tmp_path: Path
+    storage: CloudStorage, bucket: str, byte_range: Any, tmp_path: Path
 ) -> None:
     storage.upload_file(bucket, "short", b"0123456789")
     dest = tmp_path / "never.bin"
@@ -90,7 +92,7 @@ def test_bad_ranges_raise_validation_error(
 
 @pytest.mark.capability("storage", "storage.download_stream")
 def test_download_stream_of_a_missing_object_raises_and_leaves_no_file(
-    storage: Any, bucket: str, tmp_path: Path
+    storage: CloudStorage, bucket: str, tmp_path: Path
 ) -> None:
     dest = tmp_path / "missing.bin"
     expect_error(ObjectNotFoundError, lambda: storage.download_stream(bucket, "nope", dest))
