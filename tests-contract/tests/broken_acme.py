@@ -1,47 +1,64 @@
 """Deliberately broken variants of the Acme example provider, for the suite's self-tests.
 
-Each variant is a real plugin: ``test_teeth.py`` writes a ``*.dist-info`` folder whose entry
-points name the ``ProviderInfo`` objects below, so the registry discovers them, builds their
-clients and wraps them in core's guard, exactly as it does for any installed provider.
+Each variant is a real plugin: ``conftest.install_variants`` writes a ``*.dist-info`` folder
+whose entry points name the ``ProviderInfo`` objects below, so the registry discovers them,
+builds their drivers and wraps them in core's portable clients, exactly as it does for any
+installed provider. Most variants break one rule the suite must catch; ``REPAIRED`` ones
+break a rule core now enforces for every driver, so the suite must pass them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
-from acme_cloud._compute import AcmeComputeClient
+from acme_cloud._compute import AcmeComputeDriver
+from acme_cloud._errors import translate
 from acme_cloud._info import PROVIDER
-from acme_cloud._serverless import AcmeServerlessClient
-from acme_cloud._storage import AcmeStorageClient
+from acme_cloud._storage import AcmeStorageDriver
+from acme_cloud._store import AcmeAuthError, AcmeCloud, AcmeNoSuchKey
 from acme_cloud.testing import AcmeHarness
+from acme_legacy._info import PROVIDER as LEGACY_PROVIDER
+from acme_legacy._storage import AcmeStorageClient as LegacyStorageClient
+from acme_legacy.testing import AcmeHarness as LegacyAcmeHarness
 
-from cloud_common.core import Capability, CloudCredentials, ObjectInfo, ProviderInfo
+from cloud_common.core import (
+    Capability,
+    CloudCredentials,
+    CloudError,
+    DownloadTarget,
+    ObjectInfo,
+    ProviderInfo,
+    StorageClient,
+)
 
 logger = logging.getLogger("broken_acme")
 
-SERVICES = {
-    "storage": "broken_acme:Storage",
-    "compute": "broken_acme:Compute",
-    "serverless": "broken_acme:Serverless",
-}
 
-
-def _info(pid: str, **changes: Any) -> ProviderInfo:
-    services = {**SERVICES, **changes.pop("services", {})}
-    return replace(
-        PROVIDER,
-        id=pid,
-        services=services,
-        harness=changes.pop("harness", "broken_acme:Harness"),
-        **changes,
-    )
+def _info(
+    pid: str,
+    *,
+    services: dict[str, str] | None = None,
+    harness: str = "broken_acme:Harness",
+    **changes: Any,
+) -> ProviderInfo:
+    """Acme's declaration under another id, with some of its parts replaced."""
+    merged = {**PROVIDER.services, **(services or {})}
+    return replace(PROVIDER, id=pid, services=merged, harness=harness, **changes)
 
 
 class Harness(AcmeHarness):
     """The Acme harness; the provider id is given by the plugin (``--cloud-provider``)."""
+
+    provider_id = ""
+
+
+class LegacyHarness(LegacyAcmeHarness):
+    """The 0.2 Acme harness, for any provider id."""
 
     provider_id = ""
 
@@ -53,22 +70,21 @@ class NoBadCredentialsHarness(Harness):
         return None
 
 
-class Storage(AcmeStorageClient):
-    pass
+class BrokenStartHarness(Harness):
+    """A harness whose emulator cannot start."""
+
+    def start(self) -> None:
+        raise RuntimeError("the emulator binary is missing")
 
 
-class Compute(AcmeComputeClient):
-    pass
+class NotAHarness:
+    """Not a subclass of cloud_common.contract_tests.Harness."""
 
 
-class Serverless(AcmeServerlessClient):
-    pass
+# -- one defect each: the suite must fail ----------------------------------------------------
 
 
-# -- one defect each ---------------------------------------------------------------------------
-
-
-class DropByteStorage(AcmeStorageClient):
+class DropByteStorage(AcmeStorageDriver):
     """A download that drops the last byte."""
 
     def download_file(self, bucket: str, key: str) -> bytes:
@@ -76,14 +92,14 @@ class DropByteStorage(AcmeStorageClient):
         return data[:-1] if data else data
 
 
-class NoDeleteStorage(AcmeStorageClient):
+class NoDeleteStorage(AcmeStorageDriver):
     """A delete that says True and deletes nothing."""
 
     def delete_file(self, bucket: str, key: str) -> bool:
         return True
 
 
-class OmitsStorage(AcmeStorageClient):
+class OmitsStorage(AcmeStorageDriver):
     """A listing that leaves out the last object."""
 
     def list_objects(
@@ -98,32 +114,29 @@ class OmitsStorage(AcmeStorageClient):
         return iter(items[:-1])
 
 
-class LiarStorage(AcmeStorageClient):
-    """object_exists says True for anything."""
+class LiarStorage(AcmeStorageDriver):
+    """object_exists (a driver may override core's default) says True for anything."""
 
     def object_exists(self, bucket: str, key: str) -> bool:
         return True
 
 
-class TerminateFalseCompute(AcmeComputeClient):
+class TerminateFalseCompute(AcmeComputeDriver):
     """terminate_instance of an id it cannot find says False (the table says True)."""
 
     def terminate_instance(self, instance_id: str) -> bool:
-        if instance_id not in self._cloud.instances():
-            logger.warning("no instance %s", instance_id)
+        cloud, _ = self._login()
+        if instance_id not in cloud.instances():
             return False
         return super().terminate_instance(instance_id)
 
 
-class EscapeStorage(AcmeStorageClient):
-    """download_file without the error policy: Acme's own exception escapes."""
-
-    def download_file(self, bucket: str, key: str) -> bytes:
-        self._account()
-        return self._cloud.object_path(bucket, key).read_bytes()
+def translate_without_keys(exc: BaseException) -> CloudError | None:
+    """Acme's translation, missing one SDK exception."""
+    return None if isinstance(exc, AcmeNoSuchKey) else translate(exc)
 
 
-class LeakyStorage(AcmeStorageClient):
+class LeakyStorage(AcmeStorageDriver):
     """Logs the secret key at DEBUG."""
 
     def list_buckets(self) -> list[str]:
@@ -131,19 +144,31 @@ class LeakyStorage(AcmeStorageClient):
         return super().list_buckets()
 
 
-class LeakyErrorStorage(AcmeStorageClient):
-    """Puts the account's real secret into the error for wrong credentials."""
+class LeakyErrorStorage(AcmeStorageDriver):
+    """Puts the accounts' real secrets into the error for wrong credentials."""
 
-    def _account(self) -> str:
+    def _login(self) -> tuple[AcmeCloud, str]:
         try:
-            return super()._account()
-        except Exception as exc:
-            accounts = self._cloud.root / "accounts.json"
-            raise type(exc)(f"wrong secret, expected one of {accounts.read_text()}") from None
+            return super()._login()
+        except AcmeAuthError:
+            accounts = Path(self._root) / "accounts.json"
+            raise AcmeAuthError(f"wrong secret, expected one of {accounts.read_text()}") from None
 
 
-class SilentStorage(AcmeStorageClient):
-    """delete_file in a missing bucket returns False without the WARNING."""
+class DoubleWarningStorage(AcmeStorageDriver):
+    """Logs its own WARNING for a False (a driver must not: core logs the one WARNING)."""
+
+    def delete_file(self, bucket: str, key: str) -> bool:
+        cloud, _ = self._login()
+        if bucket not in cloud.buckets():
+            logger.warning("delete_file: no bucket %s", bucket)
+            return False
+        return super().delete_file(bucket, key)
+
+
+class LegacySilentStorage(LegacyStorageClient):
+    """A 0.2 client whose False for a missing bucket has no WARNING (0.2 clients log their
+    own, so core does not add one)."""
 
     def delete_file(self, bucket: str, key: str) -> bool:
         if bucket not in self._cloud.buckets():
@@ -151,7 +176,7 @@ class SilentStorage(AcmeStorageClient):
         return super().delete_file(bucket, key)
 
 
-class RawStateCompute(AcmeComputeClient):
+class RawStateCompute(AcmeComputeDriver):
     """Reports the native state as status, not an InstanceState value."""
 
     def _resource(self, instance: dict[str, Any]) -> dict[str, Any]:
@@ -160,13 +185,78 @@ class RawStateCompute(AcmeComputeClient):
         return data
 
 
-class BadSignatureStorage(AcmeStorageClient):
+class BadSignatureStorage(AcmeStorageDriver):
     """Presigned URLs with a broken signature."""
 
     def generate_presigned_url(
-        self, bucket: str, key: str, expires_in: int = 3600, **kwargs: Any
+        self,
+        bucket: str,
+        key: str,
+        expires_in: int = 3600,
+        *,
+        method: str = "GET",
+        content_type: Optional[str] = None,
     ) -> str:
-        return super().generate_presigned_url(bucket, key, expires_in, **kwargs) + "0"
+        url = super().generate_presigned_url(
+            bucket, key, expires_in, method=method, content_type=content_type
+        )
+        return url + "0"
+
+
+class NoCopyStorage(AcmeStorageDriver):
+    """Declares storage.copy_file (Acme's declaration) without implementing it."""
+
+    copy_file = StorageClient.copy_file
+
+
+# -- defects core repairs for every driver: the suite must pass --------------------------------
+
+
+class SilentStorage(AcmeStorageDriver):
+    """A 0.3 driver's False without a WARNING: core logs the one WARNING itself."""
+
+    def delete_file(self, bucket: str, key: str) -> bool:
+        cloud, _ = self._login()
+        if bucket not in cloud.buckets():
+            return False
+        return super().delete_file(bucket, key)
+
+
+class PartialStorage(AcmeStorageDriver):
+    """Writes part of an object before failing: core writes paths through a temp file."""
+
+    def download_stream(
+        self,
+        bucket: str,
+        key: str,
+        dest: DownloadTarget,
+        *,
+        byte_range: Optional[tuple[int, Optional[int]]] = None,
+    ) -> int:
+        cloud, _ = self._login()
+        try:
+            cloud.head_object(bucket, key)
+        except AcmeNoSuchKey:
+            assert not isinstance(dest, (str, os.PathLike)), "core opens paths for drivers"
+            dest.write(b"half an object")
+            raise
+        return super().download_stream(bucket, key, dest, byte_range=byte_range)
+
+
+class WrongURLStorage(AcmeStorageDriver):
+    """Returns a URL of its own from uploads: core returns the canonical one."""
+
+    def upload_file(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: Optional[str] = None,
+        *,
+        metadata: Optional[dict[str, str]] = None,
+    ) -> str:
+        super().upload_file(bucket, key, data, content_type, metadata=metadata)
+        return f"https://acme.example/{key}"
 
 
 # -- the plugins ---------------------------------------------------------------------------------
@@ -174,7 +264,6 @@ class BadSignatureStorage(AcmeStorageClient):
 _NO_COPY = frozenset(c for c in PROVIDER.capabilities if c != Capability.COPY_FILE.value)
 
 VARIANTS: dict[str, ProviderInfo] = {
-    "acme-ok": _info("acme-ok"),
     "acme-dropbyte": _info("acme-dropbyte", services={"storage": "broken_acme:DropByteStorage"}),
     "acme-nodelete": _info("acme-nodelete", services={"storage": "broken_acme:NoDeleteStorage"}),
     "acme-omits": _info("acme-omits", services={"storage": "broken_acme:OmitsStorage"}),
@@ -182,23 +271,44 @@ VARIANTS: dict[str, ProviderInfo] = {
     "acme-terminate": _info(
         "acme-terminate", services={"compute": "broken_acme:TerminateFalseCompute"}
     ),
-    "acme-escape": _info("acme-escape", services={"storage": "broken_acme:EscapeStorage"}),
+    "acme-escape": _info("acme-escape", errors="broken_acme:translate_without_keys"),
     "acme-leaky": _info("acme-leaky", services={"storage": "broken_acme:LeakyStorage"}),
     "acme-leakyerror": _info(
         "acme-leakyerror", services={"storage": "broken_acme:LeakyErrorStorage"}
     ),
-    "acme-silent": _info("acme-silent", services={"storage": "broken_acme:SilentStorage"}),
+    "acme-doublewarn": _info(
+        "acme-doublewarn", services={"storage": "broken_acme:DoubleWarningStorage"}
+    ),
+    "acme-silent02": replace(
+        LEGACY_PROVIDER,
+        id="acme-silent02",
+        services={**LEGACY_PROVIDER.services, "storage": "broken_acme:LegacySilentStorage"},
+        harness="broken_acme:LegacyHarness",
+    ),
     "acme-rawstate": _info("acme-rawstate", services={"compute": "broken_acme:RawStateCompute"}),
     "acme-badsig": _info("acme-badsig", services={"storage": "broken_acme:BadSignatureStorage"}),
     "acme-undeclared": _info("acme-undeclared", capabilities=_NO_COPY),
+    "acme-overclaims": _info("acme-overclaims", services={"storage": "broken_acme:NoCopyStorage"}),
     "acme-nobadcreds": _info("acme-nobadcreds", harness="broken_acme:NoBadCredentialsHarness"),
+    # repaired by core
+    "acme-silent": _info("acme-silent", services={"storage": "broken_acme:SilentStorage"}),
+    "acme-partial": _info("acme-partial", services={"storage": "broken_acme:PartialStorage"}),
+    "acme-wrongurl": _info("acme-wrongurl", services={"storage": "broken_acme:WrongURLStorage"}),
 }
 
+INCOMPATIBLE: dict[str, ProviderInfo] = {
+    f"acme-v{version.replace('.', '')}": replace(
+        PROVIDER, id=f"acme-v{version.replace('.', '')}", contract_version=version
+    )
+    for version in ("0.1", "1.0")
+}
+"""Providers written for contracts this core does not load: skipped at discovery."""
 
-def entry_points_txt() -> str:
-    """The ``entry_points.txt`` that makes every variant an installed plugin."""
+
+def entry_points_txt(infos: dict[str, ProviderInfo]) -> str:
+    """The ``entry_points.txt`` that makes each of ``infos`` an installed plugin."""
     lines = ["[cloud_common.providers]"]
-    lines += [f"{pid} = broken_acme:{_attr(pid)}" for pid in VARIANTS]
+    lines += [f"{pid} = broken_acme:{_attr(pid)}" for pid in infos]
     return "\n".join(lines) + "\n"
 
 
@@ -206,16 +316,5 @@ def _attr(pid: str) -> str:
     return "INFO_" + pid.replace("-", "_").upper()
 
 
-for _pid, _variant in VARIANTS.items():
+for _pid, _variant in {**VARIANTS, **INCOMPATIBLE}.items():
     globals()[_attr(_pid)] = _variant
-
-
-class BrokenStartHarness(Harness):
-    """A harness whose emulator cannot start."""
-
-    def start(self) -> None:
-        raise RuntimeError("the emulator binary is missing")
-
-
-class NotAHarness:
-    """Not a subclass of cloud_common.contract_tests.Harness."""

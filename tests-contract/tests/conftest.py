@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,23 +37,58 @@ class Run:
         return [t["nodeid"] for t in self.report["tests"] if t["outcome"] == "failed"]
 
 
-def install_variants(folder: Path) -> Path:
-    """Make every broken Acme variant an installed plugin: a ``*.dist-info`` in ``folder``."""
-    sys.path.insert(0, str(HERE))
-    sys.path.insert(0, str(ACME_SRC))
-    try:
-        import broken_acme
+def _dist_info(folder: Path, name: str, version: str, entry_points: str) -> None:
+    dist = folder / f"{name.replace('-', '_')}-{version}.dist-info"
+    dist.mkdir(parents=True, exist_ok=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (dist / "entry_points.txt").write_text(entry_points)
 
-        text = broken_acme.entry_points_txt()
+
+def _broken_acme() -> Any:
+    sys.path[:0] = [str(HERE), str(ACME_SRC)]
+    try:
+        with warnings.catch_warnings():  # acme-legacy declares bucket_rules="s3", as 0.2 did
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import broken_acme
+
+        return broken_acme
     finally:
         sys.path.remove(str(HERE))
         sys.path.remove(str(ACME_SRC))
-        sys.modules.pop("broken_acme", None)
-    dist = folder / "acme_variants-0.0.1.dist-info"
-    dist.mkdir(parents=True, exist_ok=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-variants\nVersion: 0.0.1\n")
-    (dist / "entry_points.txt").write_text(text)
+
+
+def install_variants(folder: Path) -> Path:
+    """Make installed plugins in ``folder`` (a ``*.dist-info`` each): the Acme example
+    (``acme``), the frozen 0.2 Acme (``acme-legacy``) and every broken variant."""
+    group = "[cloud_common.providers]\n"
+    _dist_info(folder, "acme-cloud-provider", "0.2.0", group + "acme = acme_cloud._info:PROVIDER\n")
+    _dist_info(folder, "acme-legacy", "0.2.0", group + "acme-legacy = acme_legacy._info:PROVIDER\n")
+    broken = _broken_acme()
+    try:
+        _dist_info(folder, "acme-variants", "0.0.1", broken.entry_points_txt(broken.VARIANTS))
+    finally:
+        _forget("broken_acme", "acme_legacy")
     return folder
+
+
+def install_incompatible(folder: Path) -> Path:
+    """Installed plugins in ``folder`` that declare contracts this core does not load."""
+    broken = _broken_acme()
+    try:
+        _dist_info(
+            folder, "acme-incompatible", "0.0.1", broken.entry_points_txt(broken.INCOMPATIBLE)
+        )
+        return folder
+    finally:
+        _forget("broken_acme", "acme_legacy")
+
+
+def _forget(*packages: str) -> None:
+    """Drop the self-tests' own modules imported above: their folder is not on this
+    process's path (``acme_cloud`` stays: the example's own tests may use it)."""
+    for name in list(sys.modules):
+        if name.split(".")[0] in packages:
+            del sys.modules[name]
 
 
 def run_suite(
@@ -100,8 +136,14 @@ def run_suite(
 
 @pytest.fixture(scope="session")
 def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding the dist-info that installs every broken Acme variant."""
+    """A folder holding the dist-infos of acme, acme-legacy and every broken variant."""
     return install_variants(tmp_path_factory.mktemp("plugins"))
+
+
+@pytest.fixture(scope="session")
+def incompatible(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the dist-info of Acme providers for contracts 0.1 and 1.0."""
+    return install_incompatible(tmp_path_factory.mktemp("incompatible"))
 
 
 @pytest.fixture(scope="session")

@@ -29,22 +29,22 @@ def _contract(variants: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_runs_each_named_provider_and_writes_its_report(variants: Path, tmp_path: Path) -> None:
     proc = _contract(
-        variants, "acme-ok", "acme-liar", "--report-dir", str(tmp_path), "--", "-k", "exists"
+        variants, "acme", "acme-liar", "--report-dir", str(tmp_path), "--", "-k", "exists"
     )
     assert proc.returncode == 1, proc.stdout[-3000:]
-    ok = json.loads((tmp_path / "acme-ok.json").read_text())
+    ok = json.loads((tmp_path / "acme.json").read_text())
     liar = json.loads((tmp_path / "acme-liar.json").read_text())
     assert ok["exitstatus"] == 0 and ok["totals"]["passed"] >= 1
     assert liar["exitstatus"] == 1 and liar["totals"]["failed"] >= 1
     summary = proc.stdout[proc.stdout.index("contract suite summary") :]
-    assert "acme-ok" in summary and "passed" in summary
+    assert "\nacme " in summary and "passed" in summary
     assert "acme-liar" in summary and "FAILED" in summary
 
 
 def test_a_named_provider_whose_harness_cannot_start_fails(variants: Path, tmp_path: Path) -> None:
     proc = _contract(
         variants,
-        "acme-ok",
+        "acme",
         "--report-dir",
         str(tmp_path),
         "--",
@@ -52,5 +52,5 @@ def test_a_named_provider_whose_harness_cannot_start_fails(variants: Path, tmp_p
         "broken_acme:BrokenStartHarness",
     )
     assert proc.returncode == 1, proc.stdout[-3000:]
-    report = json.loads((tmp_path / "acme-ok.json").read_text())
+    report = json.loads((tmp_path / "acme.json").read_text())
     assert report["harness_error"] == "RuntimeError: the emulator binary is missing"

@@ -28,7 +28,7 @@ def test_an_inert_run_over_the_suite_folder_collects_nothing(
 def test_an_empty_directory_runs_the_whole_suite(
     tmp_path: Path, suite_runner: Any, variants: Path
 ) -> None:
-    run = suite_runner(tmp_path, "acme-ok", "-k", "provider_info or round_trips", plugins=variants)
+    run = suite_runner(tmp_path, "acme", "-k", "provider_info or round_trips", plugins=variants)
     assert run.returncode == 0, run.output[-3000:]
     nodeids = [t["nodeid"] for t in run.report["tests"]]
     assert any("test_provider.py" in n for n in nodeids)
@@ -38,7 +38,7 @@ def test_an_empty_directory_runs_the_whole_suite(
 def test_naming_a_suite_module_runs_only_that_module(
     tmp_path: Path, suite_runner: Any, variants: Path
 ) -> None:
-    run = suite_runner(tmp_path, "acme-ok", str(SUITE_DIR / "test_provider.py"), plugins=variants)
+    run = suite_runner(tmp_path, "acme", str(SUITE_DIR / "test_provider.py"), plugins=variants)
     assert run.returncode == 0, run.output[-3000:]
     files = {t["nodeid"].split("::")[0].rsplit("/", 1)[-1] for t in run.report["tests"]}
     assert files == {"test_provider.py"}
@@ -49,14 +49,14 @@ def test_the_ini_options_work_like_the_command_line(
     tmp_path: Path, suite_runner: Any, variants: Path
 ) -> None:
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\ncloud_provider = acme-ok\ncloud_strict = true\n"
+        "[pytest]\ncloud_provider = acme\ncloud_strict = true\n"
         "cloud_harness = broken_acme:NoBadCredentialsHarness\ncloud_report = ini-report.json\n"
     )
     run = suite_runner(tmp_path, "", "-k", "bad_credentials", plugins=variants, report_option=False)
     assert run.returncode == 1, run.output[-3000:]
     assert (tmp_path / "ini-report.json").exists(), run.output[-3000:]
     report = json.loads((tmp_path / "ini-report.json").read_text())
-    assert report["provider"] == "acme-ok" and report["strict"] is True
+    assert report["provider"] == "acme" and report["strict"] is True
     assert report["harness"] == "broken_acme:NoBadCredentialsHarness"
     assert {t["outcome"] for t in report["tests"]} == {"failed"}
 
@@ -71,7 +71,7 @@ def test_a_harness_that_cannot_start_is_reported(
     tmp_path: Path, suite_runner: Any, variants: Path
 ) -> None:
     run = suite_runner(
-        tmp_path, "acme-ok", "--cloud-harness", "broken_acme:BrokenStartHarness", plugins=variants
+        tmp_path, "acme", "--cloud-harness", "broken_acme:BrokenStartHarness", plugins=variants
     )
     assert run.returncode == 4, run.output
     assert "the emulator binary is missing" in run.output
@@ -80,11 +80,11 @@ def test_a_harness_that_cannot_start_is_reported(
 
 def test_a_harness_must_subclass_harness(tmp_path: Path, suite_runner: Any, variants: Path) -> None:
     run = suite_runner(
-        tmp_path, "acme-ok", "--cloud-harness", "broken_acme:NotAHarness", plugins=variants
+        tmp_path, "acme", "--cloud-harness", "broken_acme:NotAHarness", plugins=variants
     )
     assert run.returncode == 4
     assert "is not a subclass of cloud_common.contract_tests.Harness" in run.output
-    run = suite_runner(tmp_path, "acme-ok", "--cloud-harness", "no_such_module:H", plugins=variants)
+    run = suite_runner(tmp_path, "acme", "--cloud-harness", "no_such_module:H", plugins=variants)
     assert run.returncode == 4
     assert "cannot import" in run.report["harness_error"]
     assert "cannot import the contract-test harness no_such_module:H" in run.output

@@ -1,5 +1,6 @@
-"""The suite has teeth: each deliberately broken Acme variant must make it fail, and only
-the intact one may pass (in strict mode, with nothing left behind)."""
+"""The suite has teeth: each deliberately broken Acme variant must make it fail, the intact
+providers (acme, the frozen 0.2 acme-legacy) must pass it strict with nothing left behind,
+and a defect core repairs for every driver must not reach the suite's tests."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from cloud_common.contract_tests._session import SUITE_DIR
 
 S = str(SUITE_DIR)
 
-# The intact provider runs the whole suite, strict; each broken one the modules its defect
+# The intact providers run the whole suite, strict; each broken one the modules its defect
 # shows in (the whole suite would fail too, only slower).
 RUNS: dict[str, tuple[str, ...]] = {
-    "acme-ok": ("--cloud-strict",),
+    "acme": ("--cloud-strict",),
+    "acme-legacy": ("--cloud-strict",),
     "acme-dropbyte": (f"{S}/test_storage.py", f"{S}/test_storage_data.py"),
     "acme-nodelete": (f"{S}/test_storage.py",),
     "acme-omits": (f"{S}/test_storage_listing.py",),
@@ -26,7 +28,8 @@ RUNS: dict[str, tuple[str, ...]] = {
     "acme-escape": (f"{S}/test_storage.py",),
     "acme-leaky": (f"{S}/test_storage.py",),
     "acme-leakyerror": (f"{S}/test_storage.py",),
-    "acme-silent": (f"{S}/test_storage.py",),
+    "acme-doublewarn": (f"{S}/test_storage.py",),
+    "acme-silent02": (f"{S}/test_storage.py",),
     "acme-rawstate": (f"{S}/test_compute.py",),
     "acme-badsig": (f"{S}/test_presigned.py",),
     "acme-undeclared": (f"{S}/test_provider.py", f"{S}/test_storage_objects.py"),
@@ -35,8 +38,13 @@ RUNS: dict[str, tuple[str, ...]] = {
         f"{S}/test_provider.py",
         f"{S}/test_storage_objects.py",
     ),
+    "acme-overclaims": (f"{S}/test_provider.py", f"{S}/test_storage_objects.py"),
     "acme-nobadcreds": ("-k", "bad_credentials"),
     "acme-nobadcreds strict": ("--cloud-strict", "-k", "bad_credentials"),
+    # defects core repairs: the suite passes
+    "acme-silent": ("--cloud-strict", f"{S}/test_storage.py"),
+    "acme-partial": ("--cloud-strict", f"{S}/test_storage_streams.py"),
+    "acme-wrongurl": ("--cloud-strict", f"{S}/test_storage.py", f"{S}/test_storage_data.py"),
 }
 
 
@@ -57,23 +65,36 @@ def runs(
 def _failed(run: Any, *names: str) -> None:
     assert run.returncode == 1, f"exit {run.returncode}\n{run.output[-3000:]}"
     for name in names:
-        assert run.outcome(name) == {"failed"} or "failed" in run.outcome(name), (
+        assert "failed" in run.outcome(name), (
             f"{name} did not fail: {run.outcome(name)}; failed: {run.failed()}"
         )
 
 
-def test_the_intact_provider_passes_strict_with_nothing_left(runs: dict[str, Any]) -> None:
-    run = runs["acme-ok"]
+def _passed_clean(run: Any, *names: str) -> None:
+    """The run passed strict: nothing failed, skipped, violated or left behind."""
     assert run.returncode == 0, run.output[-5000:]
     report = run.report
     assert report["totals"]["failed"] == 0 and report["totals"]["skipped"] == 0
-    assert report["totals"]["passed"] > 150
     assert report["violations"] == [] and report["leftovers"] == []
+    assert report["strict"] is True
+    for name in names:
+        assert run.outcome(name) == {"passed"}, f"{name}: {run.outcome(name)}"
+
+
+@pytest.mark.parametrize("provider", ["acme", "acme-legacy"])
+def test_the_intact_providers_pass_strict_with_nothing_left(
+    runs: dict[str, Any], provider: str
+) -> None:
+    run = runs[provider]
+    _passed_clean(run)
+    report = run.report
+    assert report["totals"]["passed"] >= 180
     assert report["unmarked_calls"] == [], "every suite test declares the capabilities it uses"
     assert report["undeclared_calls"] == []
     declared = set(report["declared_capabilities"])
     assert {c for c, row in report["capabilities"].items() if row["status"] == "passed"} == declared
-    assert report["provider"] == "acme-ok" and report["strict"] is True
+    assert report["provider"] == provider
+    assert report["contract_version"] == ("0.2" if provider == "acme-legacy" else "0.3")
     assert report["versions"]["cloud-common-core"]
 
 
@@ -109,13 +130,11 @@ def test_a_bool_that_lies_fails(runs: dict[str, Any]) -> None:
     _failed(runs["acme-terminate"], "test_unknown_id_start_and_stop_are_false_terminate_is_true")
 
 
-def test_an_escaping_sdk_exception_fails_even_though_the_guard_contains_it(
-    runs: dict[str, Any],
-) -> None:
+def test_an_sdk_exception_the_translation_misses_fails(runs: dict[str, Any]) -> None:
     run = runs["acme-escape"]
     _failed(run, "test_download_of_a_missing_object_raises_object_not_found")
     messages = [v["message"] for v in run.report["violations"]]
-    assert any("AcmeNoSuchKey escape" in m for m in messages), messages
+    assert any("acme_cloud._store.AcmeNoSuchKey escape" in m for m in messages), messages
 
 
 def test_a_secret_in_a_log_record_fails(runs: dict[str, Any]) -> None:
@@ -132,8 +151,14 @@ def test_a_secret_in_an_error_text_fails(runs: dict[str, Any]) -> None:
     assert any("the error raised by" in v["message"] for v in run.report["violations"])
 
 
-def test_a_false_without_its_warning_fails(runs: dict[str, Any]) -> None:
-    _failed(runs["acme-silent"], "test_delete_file_in_a_missing_bucket_is_false_with_one_warning")
+def test_a_driver_that_logs_its_own_warning_fails(runs: dict[str, Any]) -> None:
+    _failed(
+        runs["acme-doublewarn"], "test_delete_file_in_a_missing_bucket_is_false_with_one_warning"
+    )
+
+
+def test_a_02_false_without_its_warning_fails(runs: dict[str, Any]) -> None:
+    _failed(runs["acme-silent02"], "test_delete_file_in_a_missing_bucket_is_false_with_one_warning")
 
 
 def test_a_raw_instance_state_fails(runs: dict[str, Any]) -> None:
@@ -158,6 +183,12 @@ def test_an_implemented_but_undeclared_extension_fails_only_in_strict_mode(
     assert strict.outcome("test_copy_file_copies_bytes") == {"skipped"}, "undeclared: still a skip"
 
 
+def test_a_declared_but_unimplemented_extension_fails(runs: dict[str, Any]) -> None:
+    run = runs["acme-overclaims"]
+    _failed(run, "test_every_declared_extension_is_implemented", "test_copy_file_copies_bytes_and")
+    assert any("NoCopyStorage" in (t["reason"] or "") for t in run.report["tests"])
+
+
 def test_skipped_tests_of_declared_capabilities_fail_only_in_strict_mode(
     runs: dict[str, Any],
 ) -> None:
@@ -166,3 +197,26 @@ def test_skipped_tests_of_declared_capabilities_fail_only_in_strict_mode(
     assert lenient.outcome("test_bad_credentials_raise_an_auth_error") == {"skipped"}
     _failed(strict, "test_bad_credentials_raise_an_auth_error")
     assert "--cloud-strict" in strict.output
+
+
+# -- defects core repairs: a driver cannot get these wrong any more ----------------------------
+
+
+def test_core_logs_the_warning_a_03_driver_leaves_out(runs: dict[str, Any]) -> None:
+    _passed_clean(
+        runs["acme-silent"], "test_delete_file_in_a_missing_bucket_is_false_with_one_warning"
+    )
+
+
+def test_core_leaves_no_partial_file_when_a_driver_fails_mid_download(
+    runs: dict[str, Any],
+) -> None:
+    _passed_clean(
+        runs["acme-partial"], "test_download_stream_of_a_missing_object_raises_and_leaves_no_file"
+    )
+
+
+def test_core_returns_the_canonical_url_whatever_the_driver_says(runs: dict[str, Any]) -> None:
+    _passed_clean(
+        runs["acme-wrongurl"], "test_upload_returns_the_canonical_url", "test_key_round_trips"
+    )

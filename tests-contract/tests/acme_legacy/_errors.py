@@ -1,0 +1,50 @@
+"""The one place where Acme's own exceptions become cloud-common errors."""
+
+from __future__ import annotations
+
+from acme_cloud._store import (
+    AcmeAuthError,
+    AcmeConflict,
+    AcmeNoSuchBucket,
+    AcmeNoSuchKey,
+    AcmeNotFound,
+    AcmeUnavailable,
+)
+
+from cloud_common.core import (
+    AlreadyExistsError,
+    AuthenticationError,
+    BucketNotFoundError,
+    CloudError,
+    ConflictError,
+    FunctionNotFoundError,
+    InstanceNotFoundError,
+    NotFoundError,
+    ObjectNotFoundError,
+    ProviderUnavailableError,
+)
+
+__all__ = ["translate"]
+
+
+def translate(exc: BaseException) -> CloudError | None:
+    """Map an Acme exception to the core error (None: not recognised → plain CloudError)."""
+    if isinstance(exc, AcmeAuthError):
+        return AuthenticationError(str(exc))
+    if isinstance(exc, AcmeNoSuchBucket):
+        return BucketNotFoundError(f"no bucket {exc}")
+    if isinstance(exc, AcmeNoSuchKey):
+        return ObjectNotFoundError(f"no object {exc}")
+    if isinstance(exc, AcmeNotFound):
+        text = str(exc)
+        if text.startswith("instance"):
+            return InstanceNotFoundError(f"no {text}")
+        if text.startswith("function"):
+            return FunctionNotFoundError(f"no {text}")
+        return NotFoundError(f"no {text}")
+    if isinstance(exc, AcmeConflict):
+        text = str(exc)
+        return AlreadyExistsError(text) if "another account" in text else ConflictError(text)
+    if isinstance(exc, (AcmeUnavailable, OSError)):
+        return ProviderUnavailableError(f"the account store is unusable: {exc}")
+    return None
