@@ -30,7 +30,7 @@ from cloud_common.core.errors import (
     ValidationError,
 )
 
-__all__ = ["ERROR_CODES", "STATUS_CODES", "translate"]
+__all__ = ["ERROR_CODES", "STATUS_CODES", "error_code", "translate"]
 
 ERROR_CODES: dict[str, type[CloudError]] = {
     # -- not found
@@ -233,6 +233,12 @@ def _client_error_parts(exc: BaseException) -> tuple[str, int | None, str, str] 
     message = str(error.get("Message") or "")
     operation = str(getattr(exc, "operation_name", "") or "")
     return code, status if isinstance(status, int) else None, message, operation
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``""`` for anything else)."""
+    parts = _client_error_parts(exc)
+    return parts[0] if parts is not None else ""
 
 
 def _translate_client_error(

@@ -6,6 +6,7 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
+from cloud_common.aws._errors import error_code
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
 from cloud_common.aws._session import AwsConnection, AwsDriver
@@ -31,11 +32,10 @@ def _etag(value: Any) -> str | None:
     return str(value).strip('"') if value else None
 
 
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str((response.get("Error") or {}).get("Code") or "")
-    return ""
+def _object_args(content_type: str | None, metadata: dict[str, str] | None) -> dict[str, Any]:
+    """PutObject / upload arguments for a content type and user metadata, when given."""
+    given = {"ContentType": content_type, "Metadata": metadata}
+    return {name: value for name, value in given.items() if value}
 
 
 class _S3Driver(AwsDriver, StorageClient):
@@ -74,7 +74,7 @@ class _S3Driver(AwsDriver, StorageClient):
         try:
             self._connection.client.create_bucket(**args)
         except Exception as exc:
-            if _code(exc) != "BucketAlreadyOwnedByYou":
+            if error_code(exc) != "BucketAlreadyOwnedByYou":
                 raise
         return True
 
@@ -88,12 +88,9 @@ class _S3Driver(AwsDriver, StorageClient):
         metadata: dict[str, str] | None = None,
     ) -> str:
         """One PutObject; returns the ETag (the portable client returns the object URL)."""
-        args: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data}
-        if content_type:
-            args["ContentType"] = content_type
-        if metadata:
-            args["Metadata"] = metadata
-        return str(self._connection.client.put_object(**args).get("ETag", ""))
+        extra = _object_args(content_type, metadata)
+        response = self._connection.client.put_object(Bucket=bucket, Key=key, Body=data, **extra)
+        return str(response.get("ETag", ""))
 
     def download_file(self, bucket: str, key: str) -> bytes:
         body = self._connection.client.get_object(Bucket=bucket, Key=key)["Body"]
@@ -195,11 +192,7 @@ class _S3Driver(AwsDriver, StorageClient):
     ) -> str:
         """s3transfer: one PUT below ``multipart_threshold``, parts of ``part_size`` above;
         a failed multipart upload is aborted. Returns the key."""
-        extra: dict[str, Any] = {}
-        if content_type:
-            extra["ContentType"] = content_type
-        if metadata:
-            extra["Metadata"] = metadata
+        extra = _object_args(content_type, metadata)
         with self._transfer_manager() as manager:
             manager.upload(source, bucket, key, extra_args=extra).result()
         return key
