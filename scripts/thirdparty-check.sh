@@ -6,7 +6,8 @@
 #      provider (examples/thirdparty-provider: distribution acme-cloud-provider);
 #   2. install them into a fresh venv (pytest from the package index, our three only from
 #      the wheels just built: --no-index --find-links);
-#   3. from an empty directory, run `pytest --cloud-provider acme --cloud-strict`.
+#   3. from an empty directory, run `pytest --cloud-provider acme --cloud-strict`;
+#   4. run the example's own tests against the installed wheel.
 #
 # Usage: scripts/thirdparty-check.sh [REPORT.json]   (PYTHON=python3.12 to pick the interpreter)
 # Works from a clean clone; leaves nothing behind but the report, if asked for one.
@@ -71,4 +72,8 @@ if [[ $status -ne 0 ]]; then
   echo "thirdparty-check: the contract suite failed against acme (exit $status)" >&2
   exit "$status"
 fi
+
+step "running the example's own tests against the installed wheel"
+cp -r "$ROOT/examples/thirdparty-provider/tests" "$WORK/acme-tests"
+"$VPY" -m pytest -p no:cacheprovider -q "$WORK/acme-tests"
 echo "thirdparty-check: OK"
