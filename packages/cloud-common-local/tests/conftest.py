@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from cloud_common.core import (
+    CloudCompute,
     CloudCredentials,
     CloudProvider,
-    ComputeClient,
-    ServerlessClient,
-    StorageClient,
+    CloudServerless,
+    CloudStorage,
     get_compute_client,
     get_serverless_client,
     get_storage_client,
@@ -53,23 +53,23 @@ def creds(root: Path) -> CloudCredentials:
 
 
 @pytest.fixture
-def storage(creds: CloudCredentials) -> StorageClient:
+def storage(creds: CloudCredentials) -> CloudStorage:
     return get_storage_client(creds)
 
 
 @pytest.fixture
-def bucket(storage: StorageClient) -> str:
+def bucket(storage: CloudStorage) -> str:
     assert storage.create_bucket("bkt")
     return "bkt"
 
 
 @pytest.fixture
-def compute(creds: CloudCredentials) -> ComputeClient:
+def compute(creds: CloudCredentials) -> CloudCompute:
     return get_compute_client(creds)
 
 
 @pytest.fixture
-def serverless(creds: CloudCredentials) -> ServerlessClient:
+def serverless(creds: CloudCredentials) -> CloudServerless:
     return get_serverless_client(creds)
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cloud_common.core import (
+    CloudCompute,
     CloudCredentials,
-    ComputeClient,
     InstanceNotFoundError,
     InstanceState,
     TimeoutError,  # noqa: A004
@@ -23,12 +23,12 @@ from cloud_common.local import IMAGES, INSTANCE_TYPES, NATIVE_STATES, LocalCompu
 TYPE, IMAGE = "local.small", "img-ubuntu-24.04"
 
 
-def status(compute: ComputeClient, instance_id: str) -> str:
+def status(compute: CloudCompute, instance_id: str) -> str:
     return str(compute.get_instance(instance_id)["status"])
 
 
 @pytest.fixture
-def sticky(creds: CloudCredentials) -> ComputeClient:
+def sticky(creds: CloudCredentials) -> CloudCompute:
     """Transitional states last an hour: every rule about them is observable."""
     return get_compute_client(creds, transition_seconds=3600)
 
@@ -42,7 +42,7 @@ def test_every_native_state_is_mapped() -> None:
     }
 
 
-def test_lifecycle(compute: ComputeClient) -> None:
+def test_lifecycle(compute: CloudCompute) -> None:
     created = compute.create_instance("web", TYPE, IMAGE, tags={"env": "test"})
     iid = created["id"]
     assert iid.startswith("i-")
@@ -65,7 +65,7 @@ def test_lifecycle(compute: ComputeClient) -> None:
 
 
 def test_rules_of_transitional_states(
-    sticky: ComputeClient, caplog: pytest.LogCaptureFixture
+    sticky: CloudCompute, caplog: pytest.LogCaptureFixture
 ) -> None:
     iid = sticky.create_instance("vm", TYPE, IMAGE)["id"]
     caplog.clear()
@@ -76,7 +76,7 @@ def test_rules_of_transitional_states(
 
 
 def test_rules_with_settled_states(
-    creds: CloudCredentials, compute: ComputeClient, root: Path
+    creds: CloudCredentials, compute: CloudCompute, root: Path
 ) -> None:
     iid = compute.create_instance("vm", TYPE, IMAGE)["id"]
     compute.stop_instance(iid)  # running -> stopping
@@ -94,7 +94,7 @@ def test_rules_with_settled_states(
     assert compute.stop_instance(iid) is False
 
 
-def test_unknown_ids(compute: ComputeClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_ids(compute: CloudCompute, caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
     assert compute.start_instance("i-00000000000000000") is False
     assert compute.stop_instance("i-00000000000000000") is False
@@ -104,7 +104,7 @@ def test_unknown_ids(compute: ComputeClient, caplog: pytest.LogCaptureFixture) -
         compute.get_instance("i-00000000000000000")
 
 
-def test_catalogue_is_checked(compute: ComputeClient) -> None:
+def test_catalogue_is_checked(compute: CloudCompute) -> None:
     with pytest.raises(ValidationError, match="local.small"):
         compute.create_instance("vm", "t3.micro", IMAGE)
     with pytest.raises(ValidationError, match="img-debian-12"):
@@ -125,13 +125,13 @@ def test_terminated_instances_are_forgotten_after_retention(creds: CloudCredenti
     assert compute.list_instances() == []
 
 
-def test_wait_for_state_times_out(sticky: ComputeClient) -> None:
+def test_wait_for_state_times_out(sticky: CloudCompute) -> None:
     iid = sticky.create_instance("vm", TYPE, IMAGE)["id"]
     with pytest.raises(TimeoutError):
         sticky.wait_for_state(iid, "running", timeout=0.2, poll_interval=0.05)
 
 
-def test_state_survives_a_new_process(root: Path, compute: ComputeClient, run_python: Any) -> None:
+def test_state_survives_a_new_process(root: Path, compute: CloudCompute, run_python: Any) -> None:
     iid = compute.create_instance("persist", TYPE, IMAGE)["id"]
     compute.stop_instance(iid)
     done = run_python(
@@ -154,7 +154,7 @@ def test_state_survives_a_new_process(root: Path, compute: ComputeClient, run_py
     assert {i["id"] for i in fresh.list_instances()} == {iid, child_id}
 
 
-def test_concurrent_processes(root: Path, compute: ComputeClient) -> None:
+def test_concurrent_processes(root: Path, compute: CloudCompute) -> None:
     import subprocess
     import sys
 

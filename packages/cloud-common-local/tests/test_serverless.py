@@ -13,9 +13,9 @@ import pytest
 from cloud_common.contract_tests.harness import HANDLER_SOURCE
 from cloud_common.core import (
     AlreadyExistsError,
+    CloudServerless,
     FunctionInvocationError,
     FunctionNotFoundError,
-    ServerlessClient,
     ValidationError,
 )
 from cloud_common.local import LocalServerlessClient
@@ -56,14 +56,14 @@ def code(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fn(serverless: ServerlessClient, code: Path) -> str:
+def fn(serverless: CloudServerless, code: Path) -> str:
     serverless.create_function(
         "app", "python3.12", "app.handler", str(code), environment={"GREETING": "hi"}
     )
     return "app"
 
 
-def test_create_get_list_delete(serverless: ServerlessClient, code: Path, root: Path) -> None:
+def test_create_get_list_delete(serverless: CloudServerless, code: Path, root: Path) -> None:
     created = serverless.create_function("app", "python3.11", "app.handler", str(code), timeout=5)
     assert created["id"] == created["name"] == "app"
     assert created["resource_type"] == "serverless" and created["provider"] == "local"
@@ -84,7 +84,7 @@ def test_create_get_list_delete(serverless: ServerlessClient, code: Path, root: 
         serverless.invoke_function("app", {})
 
 
-def test_invoke_returns_object_or_wrapped_value(serverless: ServerlessClient, fn: str) -> None:
+def test_invoke_returns_object_or_wrapped_value(serverless: CloudServerless, fn: str) -> None:
     result = serverless.invoke_function(fn, {"a": [1, "ü"]})
     assert result == {
         "event": {"a": [1, "ü"]},
@@ -98,7 +98,7 @@ def test_invoke_returns_object_or_wrapped_value(serverless: ServerlessClient, fn
     assert serverless.invoke_function(fn, {"value": None}) == {"result": None}
 
 
-def test_handler_exception(serverless: ServerlessClient, fn: str) -> None:
+def test_handler_exception(serverless: CloudServerless, fn: str) -> None:
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function(fn, {"fail": "missing thing"})
     err = info.value
@@ -110,14 +110,14 @@ def test_handler_exception(serverless: ServerlessClient, fn: str) -> None:
     assert err.provider == "local" and err.operation == "invoke_function"
 
 
-def test_handler_that_exits(serverless: ServerlessClient, fn: str) -> None:
+def test_handler_that_exits(serverless: CloudServerless, fn: str) -> None:
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function(fn, {"exit": True})
     assert info.value.error_type == "Runtime.ExitError"
     assert "log line from the handler" in info.value.payload["output"]
 
 
-def test_import_error(serverless: ServerlessClient, code: Path) -> None:
+def test_import_error(serverless: CloudServerless, code: Path) -> None:
     serverless.create_function("broken", "python3.12", "app.nothing_here", str(code))
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function("broken", {})
@@ -135,21 +135,21 @@ def test_timeout_kills_the_subprocess(root: Path, fn: str, tmp_path: Path) -> No
         os.kill(pid, 0)
 
 
-def test_function_timeout_setting(serverless: ServerlessClient, code: Path, tmp_path: Path) -> None:
+def test_function_timeout_setting(serverless: CloudServerless, code: Path, tmp_path: Path) -> None:
     serverless.create_function("quick", "python3.12", "app.handler", str(code), timeout=1)
     with pytest.raises(FunctionInvocationError, match="1s timeout"):
         serverless.invoke_function("quick", {"sleep": 60, "pidfile": str(tmp_path / "pid")})
 
 
 def test_output_is_logged(
-    serverless: ServerlessClient, fn: str, caplog: pytest.LogCaptureFixture
+    serverless: CloudServerless, fn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="cloud_common.local")
     serverless.invoke_function(fn, {})
     assert any("log line from the handler" in r.getMessage() for r in caplog.records)
 
 
-def test_zip_and_single_file(serverless: ServerlessClient, code: Path, tmp_path: Path) -> None:
+def test_zip_and_single_file(serverless: CloudServerless, code: Path, tmp_path: Path) -> None:
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(code / "app.py", "app.py")
@@ -161,7 +161,7 @@ def test_zip_and_single_file(serverless: ServerlessClient, code: Path, tmp_path:
     assert serverless.invoke_function("single", {"value": "one file"}) == {"result": "one file"}
 
 
-def test_zip_slip_is_refused(serverless: ServerlessClient, tmp_path: Path) -> None:
+def test_zip_slip_is_refused(serverless: CloudServerless, tmp_path: Path) -> None:
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("../../escaped.py", "x = 1\n")
@@ -183,14 +183,14 @@ def test_zip_slip_is_refused(serverless: ServerlessClient, tmp_path: Path) -> No
     ],
 )
 def test_invalid_arguments(
-    serverless: ServerlessClient, code: Path, name: str, runtime: str, handler: str
+    serverless: CloudServerless, code: Path, name: str, runtime: str, handler: str
 ) -> None:
     with pytest.raises(ValidationError):
         serverless.create_function(name, runtime, handler, str(code))
     assert serverless.list_functions() == []
 
 
-def test_invalid_payload_and_kwargs(serverless: ServerlessClient, fn: str, code: Path) -> None:
+def test_invalid_payload_and_kwargs(serverless: CloudServerless, fn: str, code: Path) -> None:
     with pytest.raises(ValidationError):
         serverless.invoke_function(fn, {"x": object()})
     with pytest.raises(ValidationError):
@@ -199,7 +199,7 @@ def test_invalid_payload_and_kwargs(serverless: ServerlessClient, fn: str, code:
         serverless.create_function("other", "python3.12", "app.handler", str(code / "missing"))
 
 
-def test_contract_suite_handler(serverless: ServerlessClient, tmp_path: Path) -> None:
+def test_contract_suite_handler(serverless: CloudServerless, tmp_path: Path) -> None:
     (tmp_path / "contract_handler.py").write_text(HANDLER_SOURCE)
     serverless.create_function("contract", "python3.12", "contract_handler.handler", str(tmp_path))
     assert serverless.invoke_function("contract", {"k": "v"}) == {"k": "v"}

@@ -1,7 +1,8 @@
 """cloud-common-local: storage, compute and serverless on this machine, no account needed.
 
-Standard library only. Data lives under a root folder: ``CloudCredentials.metadata["root"]``,
-else ``$CLOUD_COMMON_LOCAL_ROOT``, else a per-user data folder (see ``default_root``).
+Standard library only. Data lives under a root folder: the ``root`` option, else
+``CloudCredentials.metadata["root"]``, else ``$CLOUD_COMMON_LOCAL_ROOT``, else a per-user
+data folder (see ``default_root``).
 
 The names below are imported on first use, so discovering the provider (which imports
 ``cloud_common.local._info``) stays cheap.
@@ -23,10 +24,11 @@ if TYPE_CHECKING:
         LocalComputeClient,
     )
     from cloud_common.local._objects import DEFAULT_CONTENT_TYPE
+    from cloud_common.local._options import DEFAULT_TIMEOUT, LocalOptions
     from cloud_common.local._presign import DEFAULT_PORT, DEFAULT_PRESIGN_BASE_URL
     from cloud_common.local._root import ENV_ROOT, default_root
     from cloud_common.local._server import RunningServer, serve, serve_in_thread
-    from cloud_common.local._serverless import DEFAULT_TIMEOUT, LocalServerlessClient
+    from cloud_common.local._serverless import LocalServerlessClient
     from cloud_common.local._storage import LocalStorageClient
 
 logging.getLogger("cloud_common.local").addHandler(logging.NullHandler())
@@ -35,12 +37,13 @@ _WHERE = {
     "DEFAULT_CONTENT_TYPE": "_objects",
     "DEFAULT_PORT": "_presign",
     "DEFAULT_PRESIGN_BASE_URL": "_presign",
-    "DEFAULT_TIMEOUT": "_serverless",
+    "DEFAULT_TIMEOUT": "_options",
     "ENV_ROOT": "_root",
     "IMAGES": "_compute",
     "INSTANCE_TYPES": "_compute",
     "NATIVE_STATES": "_compute",
     "LocalComputeClient": "_compute",
+    "LocalOptions": "_options",
     "LocalServerlessClient": "_serverless",
     "LocalStorageClient": "_storage",
     "RunningServer": "_server",
@@ -59,6 +62,7 @@ __all__ = [
     "INSTANCE_TYPES",
     "NATIVE_STATES",
     "LocalComputeClient",
+    "LocalOptions",
     "LocalServerlessClient",
     "LocalStorageClient",
     "RunningServer",

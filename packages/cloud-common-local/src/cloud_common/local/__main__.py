@@ -27,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     server = PresignServer(args.root, args.port)
     print(f"serving presigned URLs of {server.storage.root} on {server.base_url}", flush=True)
-    print(
-        f"clients: metadata={{'presign_base_url': '{server.base_url}'}}  (Ctrl-C stops)", flush=True
-    )
+    print(f"clients: endpoint_url={server.base_url!r}  (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

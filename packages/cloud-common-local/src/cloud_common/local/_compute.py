@@ -1,4 +1,4 @@
-"""A simulated compute fleet in SQLite: ``LocalComputeClient``.
+"""A simulated compute fleet in SQLite: the driver and ``LocalComputeClient``.
 
 No virtual machine or process is started: an instance is a row whose state follows EC2's
 lifecycle. Transitional states (``pending``, ``stopping``, ``shutting-down``) settle on the
@@ -11,28 +11,30 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
 from cloud_common.core import (
+    CloudCompute,
     CloudCredentials,
     CloudProvider,
     CloudResource,
     ComputeClient,
+    ConflictError,
     InstanceNotFoundError,
     InstanceState,
     ResourceType,
     ValidationError,
 )
-from cloud_common.core.validation import validate_kwargs, validate_name, validate_tags
-from cloud_common.local._errors import PROVIDER_ID, make_policy
-from cloud_common.local._root import resolve_root
+from cloud_common.core.validation import validate_kwargs
+from cloud_common.local._info import PROVIDER
+from cloud_common.local._options import LocalOptions, setup
 
 __all__ = ["IMAGES", "INSTANCE_TYPES", "NATIVE_STATES", "REGION", "ZONE", "LocalComputeClient"]
 
@@ -70,6 +72,23 @@ NATIVE_STATES: dict[str, InstanceState] = {
 """Every native state (EC2's names) and its normalised ``InstanceState``."""
 
 _SETTLE = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
+
+
+class _Rule(NamedTuple):
+    """What a state change does in each native state (EC2's rules)."""
+
+    done: frozenset[str]
+    """States in which what the call asks for already holds."""
+    moves: dict[str, str]
+    """State -> the state the call moves the instance to. Any other state refuses."""
+
+
+_START = _Rule(frozenset({"pending", "running"}), {"stopped": "pending"})
+_STOP = _Rule(frozenset({"stopping", "stopped"}), {"running": "stopping"})
+_TERMINATE = _Rule(
+    frozenset({"shutting-down", "terminated"}),
+    dict.fromkeys(("pending", "running", "stopping", "stopped"), "shutting-down"),
+)
 _KWARGS = frozenset({"tags", "zone", "user_data"})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -87,53 +106,32 @@ CREATE TABLE IF NOT EXISTS instances (
 """
 
 
-class LocalComputeClient(ComputeClient):
-    """Instances kept in ``<root>/compute/instances.sqlite3``; no VM is started.
-
-    Args:
-        credentials: Only ``metadata["root"]`` is read.
-        root: The root folder (overrides ``metadata["root"]`` and ``$CLOUD_COMMON_LOCAL_ROOT``).
-        transition_seconds: How long ``pending``/``stopping``/``shutting-down`` last at least
-            (0: until the next call).
-        terminated_retention: Seconds a terminated instance stays listed.
-    """
-
-    provider_id = PROVIDER_ID
+class _Fleet(ComputeClient):
+    """The driver: instances kept in ``<root>/compute/instances.sqlite3``; arguments
+    arrive checked."""
 
     def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        *,
-        root: str | os.PathLike[str] | None = None,
-        transition_seconds: float = 0.0,
-        terminated_retention: float = 3600.0,
+        self, root: Path, *, transition_seconds: float, terminated_retention: float
     ) -> None:
-        self.root = resolve_root(credentials, root)
-        if transition_seconds < 0 or terminated_retention < 0:
-            raise ValidationError("transition_seconds and terminated_retention must be >= 0")
+        self.root = root
         self.transition_seconds = float(transition_seconds)
         self.terminated_retention = float(terminated_retention)
-        self._policy = make_policy(logger)
-        folder = self.root / "compute"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        self._db = folder / "instances.sqlite3"
-        self._policy.call("connect", self._create_schema)
-
-    def __repr__(self) -> str:
-        return f"LocalComputeClient(root={str(self.root)!r})"
+        self._db = root / "compute" / "instances.sqlite3"
+        self._ready = False
 
     # -- database ---------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        if not self._ready:  # on the first call: its errors are the call's
+            self._db.parent.mkdir(mode=0o700, exist_ok=True)
+            with closing(sqlite3.connect(self._db, timeout=30.0, isolation_level=None)) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+            self._ready = True
         conn = sqlite3.connect(self._db, timeout=30.0, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across crashes of the process
         return conn
-
-    def _create_schema(self) -> None:
-        with closing(self._connect()) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -159,31 +157,22 @@ class LocalComputeClient(ComputeClient):
                 raise
             conn.execute("COMMIT")
 
-    def _run(
-        self,
-        operation: str,
-        fn: Callable[[sqlite3.Connection], T],
-        resource: str | None = None,
-        soft: Any = None,
-    ) -> T:
-        def call() -> T:
-            with self._transaction() as conn:
-                return fn(conn)
-
-        return self._policy.call(operation, call, resource=resource, soft=soft)
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._transaction() as conn:
+            return fn(conn)
 
     @staticmethod
     def _row(conn: sqlite3.Connection, instance_id: str) -> sqlite3.Row:
         row = conn.execute("SELECT * FROM instances WHERE id = ?", (instance_id,)).fetchone()
         if row is None:
-            raise InstanceNotFoundError(f"no instance {instance_id!r}", resource=instance_id)
+            raise InstanceNotFoundError(f"no instance {instance_id!r}")
         return row  # type: ignore[no-any-return]
 
     @staticmethod
-    def _set_state(conn: sqlite3.Connection, instance_id: str, state: str) -> None:
+    def _set_state(conn: sqlite3.Connection, instance_id: str, state: str, since: float) -> None:
         conn.execute(
             "UPDATE instances SET state = ?, state_since = ? WHERE id = ?",
-            (state, time.time(), instance_id),
+            (state, since, instance_id),
         )
 
     @staticmethod
@@ -216,122 +205,111 @@ class LocalComputeClient(ComputeClient):
     def create_instance(
         self, name: str, instance_type: str, image_id: str, **kwargs: Any
     ) -> dict[str, Any]:
-        """Record a new instance in ``pending``; it is ``running`` from the next call on.
-
-        Keyword args: ``tags`` (dict of str), ``zone`` (default ``local-a``), ``user_data``.
-
-        Raises:
-            ValidationError: unknown instance type or image (the message lists the
-                catalogue), or an unknown keyword.
-        """
-        op = "create_instance"
-        validate_name(name, "name", operation=op)
         if instance_type not in INSTANCE_TYPES:
             raise ValidationError(
                 f"instance_type {instance_type!r} is not in the local catalogue: "
-                f"use one of {', '.join(INSTANCE_TYPES)}",
-                operation=op,
+                f"use one of {', '.join(INSTANCE_TYPES)}"
             )
         if image_id not in IMAGES:
             raise ValidationError(
-                f"image_id {image_id!r} is not in the local catalogue: use one of {', '.join(IMAGES)}",
-                operation=op,
+                f"image_id {image_id!r} is not in the local catalogue: use one of {', '.join(IMAGES)}"
             )
-        validate_kwargs(kwargs, _KWARGS, operation=op)
-        tags = validate_tags(kwargs.get("tags"), operation=op)
+        validate_kwargs(kwargs, _KWARGS)
         zone = kwargs.get("zone") or ZONE
         user_data = kwargs.get("user_data")
         if not isinstance(zone, str) or (user_data is not None and not isinstance(user_data, str)):
-            raise ValidationError("zone and user_data must be str", operation=op)
+            raise ValidationError("zone and user_data must be str")
         instance_id = f"i-{secrets.token_hex(9)[:17]}"
+        row = (name, instance_type, image_id, zone, json.dumps(kwargs.get("tags") or {}), user_data)
 
         def insert(conn: sqlite3.Connection) -> dict[str, Any]:
             now = time.time()
             conn.execute(
-                "INSERT INTO instances VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-                (
-                    instance_id,
-                    name,
-                    instance_type,
-                    image_id,
-                    zone,
-                    now,
-                    now,
-                    json.dumps(tags),
-                    user_data,
-                ),
+                "INSERT INTO instances (id, name, instance_type, image_id, zone, tags, user_data, "
+                "state, state_since, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (instance_id, *row, now, now),
             )
             return self._resource(self._row(conn, instance_id))
 
-        instance = self._run(op, insert, resource=name)
+        instance = self._run(insert)
         logger.info("created simulated instance %s (%s, %s)", instance_id, instance_type, image_id)
         return instance
 
     def list_instances(self) -> list[dict[str, Any]]:
-        """Every instance (terminated ones for ``terminated_retention`` seconds), oldest first."""
-
         def select(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             rows = conn.execute("SELECT * FROM instances ORDER BY created_at, id").fetchall()
             return [self._resource(row) for row in rows]
 
-        return self._run("list_instances", select)
+        return self._run(select)
 
     def get_instance(self, instance_id: str) -> dict[str, Any]:
-        """One instance as ``CloudResource(...).to_dict()``.
-
-        Raises:
-            InstanceNotFoundError: no instance has this id.
-        """
-        return self._run(
-            "get_instance", lambda conn: self._resource(self._row(conn, instance_id)), instance_id
-        )
+        return self._run(lambda conn: self._resource(self._row(conn, instance_id)))
 
     def start_instance(self, instance_id: str) -> bool:
-        """Start a stopped instance. True when it is pending or running afterwards; False
-        (with a WARNING) for an unknown, terminated or still stopping instance."""
-
-        def start(conn: sqlite3.Connection) -> bool:
-            state = self._row(conn, instance_id)["state"]
-            if state in ("pending", "running"):
-                return True
-            if state == "stopped":
-                self._set_state(conn, instance_id, "pending")
-                return True
-            return self._refuse("start_instance", instance_id, state)
-
-        return self._run("start_instance", start, instance_id, soft={InstanceNotFoundError: False})
+        return self._run(lambda conn: self._move(conn, instance_id, _START))
 
     def stop_instance(self, instance_id: str) -> bool:
-        """Stop a running instance. True when it is stopping or stopped afterwards; False
-        (with a WARNING) for an unknown, terminated or still pending instance."""
-
-        def stop(conn: sqlite3.Connection) -> bool:
-            state = self._row(conn, instance_id)["state"]
-            if state in ("stopping", "stopped"):
-                return True
-            if state == "running":
-                self._set_state(conn, instance_id, "stopping")
-                return True
-            return self._refuse("stop_instance", instance_id, state)
-
-        return self._run("stop_instance", stop, instance_id, soft={InstanceNotFoundError: False})
+        return self._run(lambda conn: self._move(conn, instance_id, _STOP))
 
     def terminate_instance(self, instance_id: str) -> bool:
-        """Terminate an instance from any state. Always True: also for an unknown id (it is
-        gone, which is what was asked)."""
+        return self._run(lambda conn: self._move(conn, instance_id, _TERMINATE))
 
-        def terminate(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT state FROM instances WHERE id = ?", (instance_id,)
-            ).fetchone()
-            if row is None:
-                logger.debug("terminate_instance %s: no such instance, nothing to do", instance_id)
-                return True
-            if row["state"] not in ("shutting-down", "terminated"):
-                self._set_state(conn, instance_id, "shutting-down")
+    def _move(self, conn: sqlite3.Connection, instance_id: str, rule: _Rule) -> bool:
+        """Apply one row of EC2's rules: True when the wanted state holds (moving there if
+        needed); ``ConflictError`` when the instance's state refuses the call."""
+        state = self._row(conn, instance_id)["state"]
+        if state in rule.done:
             return True
+        if state not in rule.moves:
+            raise ConflictError(f"instance {instance_id} is {state}")
+        self._set_state(conn, instance_id, rule.moves[state], time.time())
+        return True
 
-        return self._run("terminate_instance", terminate, instance_id)
+    def hold_state(self, instance_id: str, native_state: str) -> None:
+        """Put an instance into a native state and keep it there until a call changes it."""
+        if native_state not in NATIVE_STATES:
+            raise ValidationError(
+                f"native_state {native_state!r}: use one of {list(NATIVE_STATES)}"
+            )
+
+        def hold(conn: sqlite3.Connection) -> None:
+            self._row(conn, instance_id)
+            self._set_state(conn, instance_id, native_state, float("inf"))
+
+        self._run(hold)
+
+
+class LocalComputeClient(CloudCompute):
+    """A simulated fleet under the local root, as a ``CloudCompute``: no VM is started.
+
+    Args:
+        credentials: ``CloudCredentials`` of provider ``local``: only ``metadata["root"]``
+            is read. None reads the environment.
+        options: ``LocalOptions``; keyword arguments set its fields (``root=``,
+            ``transition_seconds=``, ``terminated_retention=``).
+
+    Raises:
+        ValidationError: bad options, or a root that cannot be created.
+    """
+
+    def __init__(
+        self,
+        credentials: CloudCredentials | None = None,
+        options: LocalOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        creds, opts, root = setup(credentials, options, kwargs)
+        self._fleet = _Fleet(
+            root,
+            transition_seconds=opts.transition_seconds,
+            terminated_retention=opts.terminated_retention,
+        )
+        super().__init__(self._fleet, PROVIDER, creds)
+
+    @property
+    def root(self) -> Path:
+        """The root folder (resolved)."""
+        return self._fleet.root
 
     def hold_state(self, instance_id: str, native_state: str) -> None:
         """Testing hook: put an instance into a native state and keep it there until a call
@@ -341,34 +319,8 @@ class LocalComputeClient(ComputeClient):
             InstanceNotFoundError: no instance has this id.
             ValidationError: not a native state.
         """
-        if native_state not in NATIVE_STATES:
-            raise ValidationError(
-                f"native_state {native_state!r}: use one of {list(NATIVE_STATES)}"
-            )
-
-        def hold(conn: sqlite3.Connection) -> None:
-            self._row(conn, instance_id)
-            conn.execute(
-                "UPDATE instances SET state = ?, state_since = ? WHERE id = ?",
-                (native_state, float("inf"), instance_id),
-            )
-
-        self._run("hold_state", hold, instance_id)
-
-    def _refuse(self, operation: str, instance_id: str, state: str) -> bool:
-        return self._policy.soft_fail(
-            operation, instance_id, False, f"instance {instance_id} is {state}"
+        self._policy.call(
+            "hold_state",
+            lambda: self._fleet.hold_state(instance_id, native_state),
+            resource=instance_id,
         )
-
-    def wait_for_state(
-        self,
-        instance_id: str,
-        state: InstanceState | str,
-        timeout: float = 300.0,
-        *,
-        poll_interval: float = 2.0,
-    ) -> dict[str, Any]:
-        """Poll until the instance reaches ``state`` (polls at most every
-        ``transition_seconds``, so with the default 0 it returns at the next read)."""
-        interval = min(poll_interval, max(self.transition_seconds, 0.01))
-        return super().wait_for_state(instance_id, state, timeout, poll_interval=interval)

@@ -5,14 +5,19 @@ Imports nothing but ``cloud_common.core``: reading it starts nothing.
 
 from __future__ import annotations
 
-from cloud_common.core import Capability, ProviderInfo
+from cloud_common.core import (
+    CONTRACT_VERSION,
+    DEFAULT_BUCKET_RULES,
+    Capability,
+    ProviderInfo,
+)
 
 __all__ = ["PROVIDER"]
 
 PROVIDER = ProviderInfo(
     id="local",
     display_name="Local (this machine)",
-    contract_version="0.2",
+    contract_version=CONTRACT_VERSION,
     services={
         "storage": "cloud_common.local._storage:LocalStorageClient",
         "compute": "cloud_common.local._compute:LocalComputeClient",
@@ -23,7 +28,6 @@ PROVIDER = ProviderInfo(
         {
             Capability.LIST_OBJECTS,
             Capability.STAT_OBJECT,
-            Capability.OBJECT_EXISTS,
             Capability.DELETE_BUCKET,
             Capability.COPY_FILE,
             Capability.UPLOAD_STREAM,
@@ -31,11 +35,17 @@ PROVIDER = ProviderInfo(
             Capability.PRESIGN_PUT,
             Capability.USER_METADATA,
             Capability.GET_INSTANCE,
-            Capability.WAIT_FOR_STATE,
             Capability.GET_FUNCTION,
         }
     ),
     harness="cloud_common.local.testing:LocalHarness",
-    bucket_rules="s3",
+    # DNS-compatible names: a name that every cloud accepts is accepted here too.
+    bucket_rules=DEFAULT_BUCKET_RULES,
     filesystem_keys=True,
+    environment={
+        "CLOUD_COMMON_LOCAL_ROOT": "metadata.root",
+        "CLOUD_COMMON_LOCAL_PRESIGN_URL": "metadata.endpoint_url",
+    },
+    options="cloud_common.local._options:LocalOptions",
+    errors="cloud_common.local._errors:translate",
 )

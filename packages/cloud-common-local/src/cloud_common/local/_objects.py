@@ -10,7 +10,7 @@ Layout under the root::
     storage/locks/<n>                lock files: a writer or deleter of a key holds one of them
                                      (chosen by hashing bucket and key) around its two renames
 
-Names are checked by the caller (``LocalStorageClient``); every path built here still goes
+Names arrive checked by core (``CloudStorage``); every path built here still goes
 through ``inside()``, which refuses links planted below the root.
 """
 

@@ -15,9 +15,16 @@ import os
 import secrets
 import tempfile
 import time
+import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, urlencode
+
+from cloud_common.core import ValidationError
+
+if TYPE_CHECKING:
+    from cloud_common.core import CloudCredentials
+    from cloud_common.local._options import LocalOptions
 
 __all__ = [
     "DEFAULT_PRESIGN_BASE_URL",
@@ -26,6 +33,7 @@ __all__ = [
     "SECRET_FILE",
     "PresignCheck",
     "check_signature",
+    "endpoint",
     "load_secret",
     "sign_url",
 ]
@@ -35,6 +43,37 @@ DEFAULT_PRESIGN_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 ENV_PRESIGN_BASE_URL = "CLOUD_COMMON_LOCAL_PRESIGN_URL"
 SECRET_FILE = "presign.key"  # noqa: S105 - a file name, not a secret
 _ALGORITHM = "CC-LOCAL-HMAC-SHA256"
+
+
+def endpoint(credentials: CloudCredentials, options: LocalOptions) -> str:
+    """Where presigned URLs point: ``options.endpoint_url``, else ``metadata["endpoint_url"]``
+    (or the former ``metadata["presign_base_url"]``), else ``$CLOUD_COMMON_LOCAL_PRESIGN_URL``,
+    else ``DEFAULT_PRESIGN_BASE_URL``.
+
+    Raises:
+        ValidationError: the address is not an http(s) URL.
+    """
+    meta = credentials.metadata
+    if "presign_base_url" in meta and "endpoint_url" not in meta:
+        warnings.warn(
+            'metadata["presign_base_url"] is now metadata["endpoint_url"]',
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    url = (
+        options.endpoint_url
+        or meta.get("endpoint_url")
+        or meta.get("presign_base_url")
+        or os.environ.get(ENV_PRESIGN_BASE_URL)
+        or DEFAULT_PRESIGN_BASE_URL
+    )
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError(
+            f"endpoint_url {url!r} is invalid: presigned URLs are http(s); use the presign "
+            f"server's address, such as {DEFAULT_PRESIGN_BASE_URL}",
+            provider="local",
+        )
+    return url.rstrip("/")
 
 
 def load_secret(root: Path) -> bytes:

@@ -21,6 +21,7 @@ from cloud_common.core import (
     ValidationError,
 )
 from cloud_common.core.validation import validate_bucket_name, validate_key
+from cloud_common.local._info import PROVIDER
 from cloud_common.local._presign import DEFAULT_PORT, check_signature, load_secret
 from cloud_common.local._storage import LocalStorageClient
 
@@ -64,7 +65,7 @@ class PresignServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: pass it as ``presign_base_url``."""
+        """``http://127.0.0.1:<port>``: the storage client's ``endpoint_url``."""
         return f"http://{HOST}:{self.server_address[1]}"
 
 
@@ -95,8 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         bucket, _, key = unquote(parts.path, errors="strict").lstrip("/").partition("/")
         try:
-            validate_bucket_name(bucket)
-            validate_key(key, filesystem=True)
+            validate_bucket_name(bucket, PROVIDER.bucket_rules)
+            validate_key(key, filesystem=PROVIDER.filesystem_keys)
         except (ValidationError, UnicodeDecodeError):
             self._reply(HTTPStatus.BAD_REQUEST, "the path is not /<bucket>/<key>")
             return None
@@ -224,8 +225,8 @@ def serve_in_thread(root: str | os.PathLike[str] | None = None, *, port: int = 0
     """Start the presign server in this process and return at once.
 
     ``port=0`` picks a free port; pass ``running.base_url`` as the storage client's
-    ``presign_base_url`` (or ``metadata["presign_base_url"]``). The root defaults as for
-    the clients (``$CLOUD_COMMON_LOCAL_ROOT``, then the per-user data folder).
+    ``endpoint_url`` (or ``metadata["endpoint_url"]``). The root defaults as for the
+    clients (``$CLOUD_COMMON_LOCAL_ROOT``, then the per-user data folder).
     """
     return RunningServer(PresignServer(root, port))
 

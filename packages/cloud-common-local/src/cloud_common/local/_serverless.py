@@ -1,4 +1,4 @@
-"""Functions run in a fresh Python subprocess: ``LocalServerlessClient``.
+"""Functions run in a fresh Python subprocess: the driver and ``LocalServerlessClient``.
 
 Layout under the root::
 
@@ -31,21 +31,21 @@ from cloud_common.core import (
     CloudCredentials,
     CloudProvider,
     CloudResource,
+    CloudServerless,
     FunctionInvocationError,
     FunctionNotFoundError,
     ResourceType,
     ServerlessClient,
     ValidationError,
 )
-from cloud_common.core.validation import validate_kwargs, validate_tags
-from cloud_common.local._errors import PROVIDER_ID, make_policy
-from cloud_common.local._root import resolve_root
+from cloud_common.core.validation import validate_kwargs
+from cloud_common.local._info import PROVIDER
+from cloud_common.local._options import DEFAULT_TIMEOUT, MAX_TIMEOUT, LocalOptions, setup
 
 __all__ = ["DEFAULT_TIMEOUT", "LocalServerlessClient"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 30.0
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _RUNTIME = re.compile(r"^python3\.\d{1,2}$")
 _HANDLER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
@@ -54,53 +54,37 @@ _RUNNER = Path(__file__).with_name("_runner.py")
 _LOG_TAIL = 4000
 
 
-class LocalServerlessClient(ServerlessClient):
-    """Functions stored under ``<root>/functions``, each invocation a new ``sys.executable``.
+class _Functions(ServerlessClient):
+    """The driver: functions stored under ``<root>/functions``, each invocation a new
+    ``sys.executable``; arguments arrive checked."""
 
-    Args:
-        credentials: Only ``metadata["root"]`` is read.
-        root: The root folder (overrides ``metadata["root"]`` and ``$CLOUD_COMMON_LOCAL_ROOT``).
-        invoke_timeout: Seconds an invocation may run when neither the call nor the function
-            sets one (default 30).
-    """
+    def __init__(self, root: Path, *, invoke_timeout: float) -> None:
+        self.root = root
+        self.invoke_timeout = float(invoke_timeout)
+        self._functions = root / "functions"
+        self._tmp = root / "functions-tmp"
 
-    provider_id = PROVIDER_ID
-
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        *,
-        root: str | os.PathLike[str] | None = None,
-        invoke_timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        self.root = resolve_root(credentials, root)
-        self.invoke_timeout = _check_timeout(invoke_timeout, "invoke_timeout")
-        self._policy = make_policy(logger)
-        self._functions = self.root / "functions"
-        self._functions.mkdir(mode=0o700, exist_ok=True)
-        self._tmp = self.root / "functions-tmp"
-        self._tmp.mkdir(mode=0o700, exist_ok=True)
-
-    def __repr__(self) -> str:
-        return f"LocalServerlessClient(root={str(self.root)!r})"
+    def _ready(self) -> None:
+        """Create the folders (on each call that writes: its errors are the call's)."""
+        for folder in (self._functions, self._tmp):
+            folder.mkdir(mode=0o700, exist_ok=True)
 
     # -- storage of functions -----------------------------------------------------------
 
-    def _folder(self, name: str, operation: str) -> Path:
-        if not isinstance(name, str) or not _NAME.match(name):
+    def _folder(self, name: str) -> Path:
+        if not _NAME.match(name):
             raise ValidationError(
-                f"function name {name!r} is invalid: 1-64 letters, digits, '-' or '_'",
-                operation=operation,
+                f"function name {name!r} is invalid: 1-64 letters, digits, '-' or '_'"
             )
         return self._functions / name
 
-    def _config(self, name: str, operation: str) -> dict[str, Any]:
-        folder = self._folder(name, operation)
+    def _config(self, name: str) -> dict[str, Any]:
+        folder = self._folder(name)
         try:
             with open(folder / "function.json", encoding="utf-8") as handle:
                 config: dict[str, Any] = json.load(handle)
         except (FileNotFoundError, NotADirectoryError):
-            raise FunctionNotFoundError(f"no function {name!r}", resource=name) from None
+            raise FunctionNotFoundError(f"no function {name!r}") from None
         return config
 
     @staticmethod
@@ -133,152 +117,90 @@ class LocalServerlessClient(ServerlessClient):
     def create_function(
         self, name: str, runtime: str, handler: str, code_path: str, **kwargs: Any
     ) -> dict[str, Any]:
-        """Copy the code (a folder, a ``.zip`` or a single ``.py``) under the root.
-
-        Any ``python3.x`` runtime is accepted and runs with the current interpreter.
-        Keyword args: ``timeout`` (seconds, default 30), ``environment`` (dict of str),
-        ``memory_size`` (recorded only), ``description``, ``tags``.
-
-        Raises:
-            ValidationError: bad name, runtime, handler, code path or keyword.
-            AlreadyExistsError: a function of this name exists.
-        """
-        op = "create_function"
-        folder = self._folder(name, op)
-        if not isinstance(runtime, str) or not _RUNTIME.match(runtime):
+        folder = self._folder(name)
+        if not _RUNTIME.match(runtime):
             raise ValidationError(
                 f"runtime {runtime!r} is not supported by the local provider: use python3.x "
-                f"(run with {sys.executable})",
-                operation=op,
+                f"(run with {sys.executable})"
             )
-        if not isinstance(handler, str) or not _HANDLER.match(handler):
-            raise ValidationError(
-                f"handler {handler!r} is invalid: use 'module.function'", operation=op
-            )
-        validate_kwargs(kwargs, _KWARGS, operation=op)
-        environment = validate_tags(kwargs.get("environment"), arg="environment", operation=op)
-        tags = validate_tags(kwargs.get("tags"), operation=op)
+        if not _HANDLER.match(handler):
+            raise ValidationError(f"handler {handler!r} is invalid: use 'module.function'")
+        validate_kwargs(kwargs, _KWARGS)
         timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT), "timeout")
+        memory_size = kwargs.get("memory_size") or 128
+        if isinstance(memory_size, bool) or not isinstance(memory_size, int):
+            raise ValidationError(f"memory_size {memory_size!r} is invalid: an int of MiB")
         source = Path(code_path)
-        if not (source.is_dir() or source.is_file()):
-            raise ValidationError(
-                f"code_path {code_path!r} is invalid: no such file or folder", operation=op
-            )
-
-        def create() -> dict[str, Any]:
-            if folder.exists():
-                raise AlreadyExistsError(f"function {name!r} already exists", resource=name)
-            staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
+        self._ready()
+        if folder.exists():
+            raise AlreadyExistsError(f"function {name!r} already exists")
+        staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
+        try:
+            code = staging / "code"
+            _copy_code(source, code, self.root)
+            size, digest = _digest(code)
+            config = {
+                "name": name,
+                "runtime": runtime,
+                "handler": handler,
+                "timeout": timeout,
+                "environment": kwargs.get("environment") or {},
+                "memory_size": memory_size,
+                "description": str(kwargs.get("description") or ""),
+                "tags": kwargs.get("tags") or {},
+                "code_size": size,
+                "code_sha256": digest,
+                "created_at": time.time(),
+            }
+            (staging / "function.json").write_text(json.dumps(config), encoding="utf-8")
             try:
-                code = staging / "code"
-                _copy_code(source, code, self.root)
-                size, digest = _digest(code)
-                config = {
-                    "name": name,
-                    "runtime": runtime,
-                    "handler": handler,
-                    "timeout": timeout,
-                    "environment": environment,
-                    "memory_size": int(kwargs.get("memory_size") or 128),
-                    "description": str(kwargs.get("description") or ""),
-                    "tags": tags,
-                    "code_size": size,
-                    "code_sha256": digest,
-                    "created_at": time.time(),
-                }
-                (staging / "function.json").write_text(json.dumps(config), encoding="utf-8")
-                try:
-                    os.rename(staging, folder)
-                except OSError as exc:
-                    if folder.exists():
-                        raise AlreadyExistsError(
-                            f"function {name!r} already exists", resource=name
-                        ) from exc
-                    raise
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                os.rename(staging, folder)
+            except OSError as exc:
+                if folder.exists():
+                    raise AlreadyExistsError(f"function {name!r} already exists") from exc
                 raise
-            return self._resource(config)
-
-        result = self._policy.call(op, create, resource=name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         logger.info("created function %s (%s, %s)", name, runtime, handler)
-        return result
+        return self._resource(config)
 
     def list_functions(self) -> list[dict[str, Any]]:
-        """Every function, sorted by name."""
-
-        def run() -> list[dict[str, Any]]:
-            found = []
-            for entry in sorted(os.listdir(self._functions)):
-                with contextlib.suppress(FunctionNotFoundError, ValidationError, ValueError):
-                    found.append(self._resource(self._config(entry, "list_functions")))
-            return found
-
-        return self._policy.call("list_functions", run)
+        try:
+            names = sorted(os.listdir(self._functions))
+        except FileNotFoundError:
+            return []
+        found = []
+        for name in names:
+            with contextlib.suppress(FunctionNotFoundError, ValueError):  # not a function
+                found.append(self._resource(self._config(name)))
+        return found
 
     def get_function(self, function_name: str) -> dict[str, Any]:
-        """One function as ``CloudResource(...).to_dict()``.
-
-        Raises:
-            FunctionNotFoundError: no function has this name.
-        """
-        return self._policy.call(
-            "get_function",
-            lambda: self._resource(self._config(function_name, "get_function")),
-            resource=function_name,
-        )
+        return self._resource(self._config(function_name))
 
     def delete_function(self, function_name: str) -> bool:
-        """Delete a function. True when it is gone, also when it was absent."""
-        folder = self._folder(function_name, "delete_function")
-
-        def run() -> bool:
-            parked = self._tmp / f"deleted-{uuid.uuid4().hex}"
-            try:
-                os.rename(folder, parked)
-            except FileNotFoundError:
-                return True
-            shutil.rmtree(parked, ignore_errors=True)
+        folder = self._folder(function_name)
+        self._ready()
+        parked = self._tmp / f"deleted-{uuid.uuid4().hex}"
+        try:
+            os.rename(folder, parked)
+        except FileNotFoundError:
             return True
-
-        return self._policy.call("delete_function", run, resource=function_name)
+        shutil.rmtree(parked, ignore_errors=True)
+        return True
 
     def invoke_function(
         self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Run ``module.func(event, context)`` in a new subprocess of this interpreter.
-
-        Returns the handler's result if it is a JSON object, else ``{"result": value}``.
-        What the handler prints is logged at DEBUG.
-
-        Args:
-            function_name: The function.
-            payload: The event, sent as JSON.
-            timeout: Seconds before the subprocess is killed (default: the function's
-                ``timeout``, else the client's ``invoke_timeout``).
-
-        Raises:
-            FunctionNotFoundError: no such function.
-            FunctionInvocationError: the handler raised (``error_type``, and ``payload`` with
-                ``errorMessage``, ``errorType`` and ``stackTrace``).
-            FunctionInvocationError: also when the handler ran past the timeout and was
-                killed (``error_type="Sandbox.Timedout"``, as Lambda reports it).
-        """
-        op = "invoke_function"
-        try:
-            event = json.dumps(payload)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"payload is not JSON-serialisable: {exc}", operation=op) from exc
-        seconds = None if timeout is None else _check_timeout(timeout, "timeout")
-        return self._policy.call(
-            op, lambda: self._invoke(function_name, event, seconds), resource=function_name
-        )
-
-    def _invoke(self, name: str, event: str, timeout: float | None) -> dict[str, Any]:
-        config = self._config(name, "invoke_function")
+        """Run ``module.func(event, context)`` in a new subprocess of this interpreter
+        (``timeout``: the call's, else the function's, else the client's ``invoke_timeout``)."""
+        name = function_name
+        config = self._config(name)
         seconds = (
             timeout if timeout is not None else float(config.get("timeout") or self.invoke_timeout)
         )
+        self._ready()
         code = self._functions / name / "code"
         env = dict(os.environ)
         env.update(config.get("environment") or {})
@@ -307,7 +229,9 @@ class LocalServerlessClient(ServerlessClient):
                 start_new_session=sys.platform != "win32",
             )
             try:
-                output, _ = process.communicate(event.encode("utf-8"), timeout=seconds)
+                output, _ = process.communicate(
+                    json.dumps(payload).encode("utf-8"), timeout=seconds
+                )
             except subprocess.TimeoutExpired:
                 _kill(process)
                 output = process.communicate()[0]
@@ -317,7 +241,6 @@ class LocalServerlessClient(ServerlessClient):
                     message,
                     error_type="Sandbox.Timedout",
                     payload={"errorType": "Sandbox.Timedout", "errorMessage": message},
-                    resource=name,
                 ) from None
             _log_output(name, output)
             logger.debug("function %s ran in %.3fs", name, time.monotonic() - started)
@@ -335,7 +258,6 @@ class LocalServerlessClient(ServerlessClient):
                         "stackTrace": [],
                         "output": tail,
                     },
-                    resource=name,
                 ) from None
         if not outcome.get("ok"):
             error = {k: outcome.get(k) for k in ("errorType", "errorMessage", "stackTrace")}
@@ -343,15 +265,50 @@ class LocalServerlessClient(ServerlessClient):
                 f"function {name!r} raised {error['errorType']}: {error['errorMessage']}",
                 error_type=str(error["errorType"]),
                 payload=error,
-                resource=name,
             )
         value = outcome.get("result")
         return value if isinstance(value, dict) else {"result": value}
 
 
+class LocalServerlessClient(CloudServerless):
+    """Functions under the local root, each invocation a new Python subprocess, as a
+    ``CloudServerless``.
+
+    Args:
+        credentials: ``CloudCredentials`` of provider ``local``: only ``metadata["root"]``
+            is read. None reads the environment.
+        options: ``LocalOptions``; keyword arguments set its fields (``root=``,
+            ``invoke_timeout=``).
+
+    Raises:
+        ValidationError: bad options, or a root that cannot be created.
+    """
+
+    def __init__(
+        self,
+        credentials: CloudCredentials | None = None,
+        options: LocalOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        creds, opts, root = setup(credentials, options, kwargs)
+        self._functions = _Functions(root, invoke_timeout=opts.invoke_timeout)
+        super().__init__(self._functions, PROVIDER, creds)
+
+    @property
+    def root(self) -> Path:
+        """The root folder (resolved)."""
+        return self._functions.root
+
+
 def _check_timeout(value: Any, arg: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
-        raise ValidationError(f"{arg} {value!r} is invalid: a number of seconds in (0, 86400]")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_TIMEOUT
+    ):
+        raise ValidationError(
+            f"{arg} {value!r} is invalid: a number of seconds in (0, {MAX_TIMEOUT:g}]"
+        )
     return float(value)
 
 

@@ -1,25 +1,23 @@
-"""Moving bytes in bounded memory: hashed writes, kernel copies, atomic destination files."""
+"""Moving bytes in bounded memory: hashed writes and kernel copies."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-from cloud_common.core import ValidationError
+from cloud_common.core import SupportsWrite, ValidationError
 
 __all__ = [
     "CHUNK",
     "copy_fd_range",
     "copy_file_durable",
+    "copy_to_stream",
     "write_all",
-    "write_file_to_path",
     "write_hashed",
 ]
 
@@ -127,7 +125,7 @@ def _datasync(fd: int) -> None:
 def copy_fd_range(src: int, dst: int, offset: int, count: int) -> int:
     """Copy ``count`` bytes of ``src`` from ``offset`` to ``dst``'s current position.
 
-    Uses ``copy_file_range`` or ``sendfile`` where the OS has them, else ``pread``.
+    Uses ``sendfile`` on Linux, else (or when it refuses the pair) ``pread`` and ``write``.
     Returns the bytes copied (fewer only when ``src`` is shorter).
     """
     done = 0
@@ -150,23 +148,23 @@ def copy_fd_range(src: int, dst: int, offset: int, count: int) -> int:
     return done
 
 
-def write_file_to_path(dest: str | os.PathLike[str], fill: Callable[[int], int]) -> int:
-    """Write a file atomically: ``fill(fd)`` writes a temporary file beside ``dest``, which
-    is renamed over ``dest`` only when ``fill`` succeeds. Returns what ``fill`` returned."""
-    target = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        try:
-            result = fill(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        _unlink(tmp)
-        raise
-    return result
+def copy_to_stream(src: int, dest: SupportsWrite, offset: int, count: int) -> int:
+    """Copy ``count`` bytes of ``src`` from ``offset`` to a binary stream; the bytes copied.
 
-
-def _unlink(path: str | os.PathLike[str]) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+    A writable file on disk (``FileIO``, or a ``BufferedWriter`` over one: what ``open(path,
+    "wb")`` returns) is flushed and then written by the kernel (``sendfile``) at its current
+    position; any other stream gets ``write()`` calls of at most ``CHUNK`` bytes.
+    """
+    if isinstance(dest, (io.FileIO, io.BufferedWriter)):
+        raw = dest.raw if isinstance(dest, io.BufferedWriter) else dest
+        if isinstance(raw, io.FileIO) and not raw.closed and raw.writable():
+            dest.flush()
+            return copy_fd_range(src, raw.fileno(), offset, count)
+    done = 0
+    while done < count:
+        chunk = os.pread(src, min(CHUNK, count - done), offset + done)
+        if not chunk:
+            break
+        dest.write(chunk)
+        done += len(chunk)
+    return done

@@ -1,4 +1,4 @@
-"""The contract-test harness of the local provider (named in its ``ProviderInfo``)."""
+"""``LocalHarness``: the contract-test harness of the local provider."""
 
 from __future__ import annotations
 
@@ -42,13 +42,12 @@ class LocalHarness(Harness):
     def credentials(self) -> CloudCredentials:
         if self._root is None or self._server is None:
             raise RuntimeError("LocalHarness.start() was not called")
-        return CloudCredentials(
-            CloudProvider.LOCAL,
-            metadata={"root": str(self._root), "presign_base_url": self._server.base_url},
-        )
+        return CloudCredentials(CloudProvider.LOCAL, metadata={"root": str(self._root)})
 
     def client_options(self, service: str) -> dict[str, Any]:
-        return {}
+        if self._server is None:
+            raise RuntimeError("LocalHarness.start() was not called")
+        return {"endpoint_url": self._server.base_url} if service == "storage" else {}
 
     def instance_args(self) -> tuple[str, str]:
         return ("local.small", "img-ubuntu-24.04")
