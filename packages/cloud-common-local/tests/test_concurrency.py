@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import random
 import signal
 import subprocess
 import sys
@@ -10,11 +12,16 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cloud_common.core import ObjectNotFoundError, StorageClient
+from cloud_common.core import (
+    BucketNotFoundError,
+    CloudCredentials,
+    CloudStorage,
+    ObjectNotFoundError,
+    get_storage_client,
+)
 
 KEYS = ["shared/one", "shared/two", "shared/deep/three"]
 
@@ -30,7 +37,7 @@ def complete(data: bytes) -> bool:
     return hashlib.md5(body).hexdigest().encode() == digest
 
 
-def test_threads_never_see_a_partial_object(storage: StorageClient, bucket: str) -> None:
+def test_threads_never_see_a_partial_object(storage: CloudStorage, bucket: str) -> None:
     writers, writes = 8, 200
     errors: list[str] = []
     reads = [0]
@@ -92,7 +99,7 @@ print("ok")
 
 
 def test_processes_never_see_a_partial_object(
-    storage: StorageClient, bucket: str, root: Path
+    storage: CloudStorage, bucket: str, root: Path
 ) -> None:
     procs = [
         subprocess.Popen(
@@ -139,7 +146,7 @@ print("finished", flush=True)
 
 @pytest.mark.parametrize("had_old", [True, False])
 def test_writer_killed_mid_upload_leaves_old_object_or_none(
-    storage: StorageClient, bucket: str, root: Path, had_old: bool
+    storage: CloudStorage, bucket: str, root: Path, had_old: bool
 ) -> None:
     old = b"the old object" * 1000
     if had_old:
@@ -167,36 +174,64 @@ def test_writer_killed_mid_upload_leaves_old_object_or_none(
         assert list(storage.list_objects(bucket)) == []
 
 
-def test_concurrent_bucket_delete_and_writes(storage: StorageClient) -> None:
-    """A bucket emptied while another thread writes is either deleted or keeps its object."""
-    outcomes: list[Any] = []
-    for round_ in range(20):
+def test_deleting_a_bucket_never_loses_a_write_reported_as_stored(
+    creds: CloudCredentials, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write racing ``delete_bucket`` either raises ``BucketNotFoundError`` (and the bucket
+    is gone) or is stored and stays readable (and ``delete_bucket`` said False).
+
+    The deleter starts after a delay that shrinks when the write wins and grows when the
+    delete wins, so most rounds land where the two meet. Regression guard: a deleter that
+    checks the bucket is empty, then renames it away, must look again after the rename;
+    without that look, a write landing in between went with the bucket although
+    ``upload_file`` had returned (caught in a few rounds of every run).
+    """
+    storage = get_storage_client(creds, durable=False)  # faster rounds; the same renames
+    caplog.set_level(logging.ERROR, logger="cloud_common.local")  # a False per refused delete
+    delay = 0.0
+    for round_ in range(300):
         name = f"race-{round_}"
-        storage.create_bucket(name)
-        storage.upload_file(name, "seed", b"x")
-        storage.delete_file(name, "seed")
-        writer = threading.Thread(
-            target=lambda n=name: outcomes.append(_try_upload(storage, n))  # type: ignore[misc]
-        )
+        assert storage.create_bucket(name)
+        start = threading.Barrier(2)
+        outcome: list[BaseException | None] = []
+        writer = threading.Thread(target=_write_late, args=(storage, name, start, outcome))
         writer.start()
+        start.wait()
+        until = time.perf_counter() + delay * random.uniform(0.8, 1.2)
+        while time.perf_counter() < until:
+            pass
         deleted = storage.delete_bucket(name)
+        while not deleted and writer.is_alive():
+            deleted = storage.delete_bucket(name)
         writer.join()
-        if name in storage.list_buckets():
-            objects = [o.key for o in storage.list_objects(name)]
-            assert not deleted or objects == [], (deleted, objects)
-        assert outcomes[-1] in ("stored", "no bucket")
+        [error] = outcome
+        if error is None:  # reported as stored: it must be there
+            assert deleted is False, f"round {round_}: a bucket holding a write was deleted"
+            assert storage.download_file(name, "late/key") == b"late", round_
+            delay *= 0.8
+        else:
+            assert isinstance(error, BucketNotFoundError), (round_, error)
+            assert deleted is True and name not in storage.list_buckets(), round_
+            delay = delay * 1.25 + 1e-5
 
 
-def _try_upload(storage: StorageClient, bucket: str) -> str:
+def _write_late(
+    storage: CloudStorage,
+    bucket: str,
+    start: threading.Barrier,
+    outcome: list[BaseException | None],
+) -> None:
+    start.wait()
     try:
         storage.upload_file(bucket, "late/key", b"late")
-    except Exception as exc:
-        return "no bucket" if "does not exist" in str(exc) else repr(exc)
-    return "stored"
+    except BaseException as exc:
+        outcome.append(exc)
+    else:
+        outcome.append(None)
 
 
 def test_concurrent_writers_leave_metadata_that_matches_the_bytes(
-    storage: StorageClient, bucket: str
+    storage: CloudStorage, bucket: str
 ) -> None:
     """Regression: writers interleaving their two renames left one writer's bytes described
     by another's metadata (the content type fell back to the default)."""
