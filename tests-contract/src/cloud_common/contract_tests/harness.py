@@ -114,6 +114,21 @@ class Harness:
         """
         return False
 
+    def presigned_put_headers(self) -> dict[str, str]:
+        """Headers the cloud requires of whoever PUTs to a presigned URL, besides
+        ``Content-Type`` (Azure: ``x-ms-blob-type: BlockBlob``); the suite's uploads send
+        them. Default: none."""
+        return {}
+
+    def bucket_names_are_global(self) -> bool:
+        """True (default) when a bucket name is unique across accounts (S3, GCS); False
+        when names belong to one account (Azure containers).
+
+        With False, the suite checks the opposite row: a name another account holds does
+        not stop ``create_bucket`` (True, and the two buckets stay apart).
+        """
+        return True
+
     def other_credentials(self) -> CloudCredentials | None:
         """Working credentials of a second account, or None when the fake has one account.
 

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.capability("storage")
 DATA = bytes(range(256)) + "ünïcødé".encode()
 
 
-def _fetch(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes, Any]:
-    headers = {"Content-Type": "application/octet-stream"} if data is not None else {}
+def _fetch(
+    url: str, method: str = "GET", data: bytes | None = None, extra: dict[str, str] | None = None
+) -> tuple[int, bytes, Any]:
+    headers = (
+        {"Content-Type": "application/octet-stream", **(extra or {})} if data is not None else {}
+    )
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -44,9 +48,11 @@ def test_presigned_get_is_for_one_object_only(storage: CloudStorage, bucket: str
 
 
 @pytest.mark.capability("storage.presign_put")
-def test_presigned_put_uploads_the_object(storage: CloudStorage, bucket: str) -> None:
+def test_presigned_put_uploads_the_object(
+    storage: CloudStorage, bucket: str, harness: Harness
+) -> None:
     url = storage.generate_presigned_url(bucket, "put/target.bin", 300, method="PUT")
-    status, _, _ = _fetch(url, "PUT", DATA)
+    status, _, _ = _fetch(url, "PUT", DATA, harness.presigned_put_headers())
     assert status in (200, 201, 204), f"PUT of the presigned URL answered {status}"
     assert storage.download_file(bucket, "put/target.bin") == DATA
 
