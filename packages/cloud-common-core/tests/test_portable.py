@@ -279,3 +279,19 @@ def test_a_02_provider_still_works_unchanged(caplog: pytest.LogCaptureFixture) -
             get_storage_client(CloudProvider("memold"), mem.MemOptions())
     finally:
         unregister("memold")
+
+
+def test_credentials_of_another_provider_are_refused(memtest: str) -> None:
+    with pytest.raises(ValidationError, match="credentials are for provider 'aws'"):
+        CloudStorage(
+            mem.MemoryStorage(), get_provider(MEMTEST), CloudCredentials(CloudProvider.AWS)
+        )
+
+
+def test_portable_function_keywords_are_checked(memtest: str, tmp_path: Path) -> None:
+    serverless = get_serverless_client(MEMTEST)
+    for bad in ({"timeout": 0}, {"timeout": "3"}, {"memory_size": True}, {"memory_size": -1}):
+        with pytest.raises(ValidationError, match=next(iter(bad))):
+            serverless.create_function("f", "python3.12", "app.handler", tmp_path, **bad)
+    created = serverless.create_function("f", "python3.12", "app.handler", tmp_path, timeout=3)
+    assert created["code_path"] == str(tmp_path)  # os.PathLike accepted, str handed on

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from cloud_common.core._capabilities import Capability
 from cloud_common.core._policy import ErrorPolicy
-from cloud_common.core.errors import CloudError, NotSupportedError
+from cloud_common.core.errors import CloudError, NotSupportedError, ValidationError
 
 if TYPE_CHECKING:
     from cloud_common.core._models import CloudCredentials
@@ -59,6 +59,11 @@ class PortableClient:
         *,
         policy: ErrorPolicy | None = None,
     ) -> None:
+        if credentials is not None and credentials.provider.value != info.id:
+            raise ValidationError(
+                f"credentials are for provider {credentials.provider.value!r}, not {info.id!r}",
+                provider=info.id,
+            )
         self._driver = driver
         self._info = info
         self.provider_id = info.id
@@ -125,7 +130,9 @@ class PortableClient:
     ) -> Any:
         """Run a driver call that returns data: errors translated, the result type-checked."""
         result = self._policy.call(operation, fn, resource=resource)
-        if not isinstance(result, expect) or (expect is not bool and isinstance(result, bool)):
+        if not isinstance(result, expect) or (
+            expect not in (bool, object) and isinstance(result, bool)
+        ):
             names = (
                 expect.__name__
                 if isinstance(expect, type)

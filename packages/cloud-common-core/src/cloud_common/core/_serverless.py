@@ -150,6 +150,15 @@ class CloudServerless(PortableClient, ServerlessClient):
         for arg in ("tags", "environment"):
             if arg in kwargs:
                 kwargs[arg] = validate_tags(kwargs[arg], arg=arg, operation=op)
+        if kwargs.get("timeout") is not None:
+            validate_seconds(kwargs["timeout"], "timeout", operation=op)
+        if kwargs.get("memory_size") is not None:
+            size = kwargs["memory_size"]
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValidationError(
+                    f"memory_size {size!r} is invalid: must be an int number of MB >= 1",
+                    operation=op,
+                )
         path = os.fspath(code_path)
         created: dict[str, Any] = self._call(
             op,

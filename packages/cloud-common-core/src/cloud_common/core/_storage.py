@@ -168,7 +168,7 @@ class CloudStorage(PortableClient, StorageClient):
             op,
             self._url(bucket, key),
             lambda: self._driver.upload_file(bucket, key, payload, content_type, **extra),
-            str,
+            object,  # what the driver returns is replaced by the canonical URL
         )
         return self._url(bucket, key)
 
@@ -408,7 +408,7 @@ class CloudStorage(PortableClient, StorageClient):
             op,
             self._url(src_bucket, src_key),
             lambda: self._driver.copy_file(src_bucket, src_key, dst_bucket, dst_key),
-            str,
+            object,
         )
         return self._url(dst_bucket, dst_key)
 
@@ -451,7 +451,7 @@ class CloudStorage(PortableClient, StorageClient):
             lambda: self._driver.upload_stream(
                 bucket, key, source, content_type=content_type, **extra
             ),
-            str,
+            object,
         )
         return self._url(bucket, key)
 
