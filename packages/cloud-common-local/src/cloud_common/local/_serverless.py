@@ -126,7 +126,7 @@ class _Functions(ServerlessClient):
         if not _HANDLER.match(handler):
             raise ValidationError(f"handler {handler!r} is invalid: use 'module.function'")
         validate_kwargs(kwargs, _KWARGS)
-        timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT), "timeout")
+        timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT))
         memory_size = kwargs.get("memory_size") or 128
         if isinstance(memory_size, bool) or not isinstance(memory_size, int):
             raise ValidationError(f"memory_size {memory_size!r} is invalid: an int of MiB")
@@ -300,14 +300,14 @@ class LocalServerlessClient(CloudServerless):
         return self._functions.root
 
 
-def _check_timeout(value: Any, arg: str) -> float:
+def _check_timeout(value: Any) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
         or not 0 < value <= MAX_TIMEOUT
     ):
         raise ValidationError(
-            f"{arg} {value!r} is invalid: a number of seconds in (0, {MAX_TIMEOUT:g}]"
+            f"timeout {value!r} is invalid: a number of seconds in (0, {MAX_TIMEOUT:g}]"
         )
     return float(value)
 
