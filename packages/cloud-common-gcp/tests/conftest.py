@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from cloud_common.core import CloudCredentials, RetryPolicy, Timeouts
+from cloud_common.core import CloudCredentials, CloudProvider, RetryPolicy, Timeouts
+from cloud_common.gcp import (
+    CloudFunctionsServerlessClient,
+    GCEComputeClient,
+    GcpOptions,
+    GCSStorageClient,
+)
 from cloud_common.gcp.testing import GcpFake, GcsEmulator, make_service_account_info
 
 PROJECT = "cc-test"
@@ -47,53 +53,61 @@ def fake(session_fake: GcpFake) -> Iterator[GcpFake]:
     session_fake.reset()
 
 
-def make_creds(**metadata: str) -> CloudCredentials:
-    return CloudCredentials("gcp", region=REGION, project_id=PROJECT, metadata=dict(metadata))
+@pytest.fixture
+def plain_creds() -> CloudCredentials:
+    """Credentials without a key: anonymous against the emulator and the fake."""
+    return CloudCredentials(CloudProvider.GCP, region=REGION, project_id=PROJECT)
 
 
 @pytest.fixture
-def creds(emulator: GcsEmulator, sa_info: dict[str, Any]) -> CloudCredentials:
-    return make_creds(endpoint=emulator.url, service_account_info=json.dumps(sa_info))
+def creds(sa_info: dict[str, Any]) -> CloudCredentials:
+    return CloudCredentials(
+        CloudProvider.GCP,
+        region=REGION,
+        project_id=PROJECT,
+        metadata={"service_account_info": json.dumps(sa_info)},
+    )
 
 
 @pytest.fixture
-def storage(creds: CloudCredentials) -> Iterator[Any]:
-    from cloud_common.gcp import GCSStorageClient
-
-    client = GCSStorageClient(creds, retry_policy=FAST, timeouts=Timeouts(5, 30))
-    yield client
-    client.close()
+def storage_options(emulator: GcsEmulator) -> GcpOptions:
+    return GcpOptions(endpoint_url=emulator.url, retry=FAST, timeouts=Timeouts(5, 30))
 
 
 @pytest.fixture
-def bucket(storage: Any) -> str:
+def storage(creds: CloudCredentials, storage_options: GcpOptions) -> Iterator[GCSStorageClient]:
+    with GCSStorageClient(creds, storage_options) as client:
+        yield client
+
+
+@pytest.fixture
+def bucket(storage: GCSStorageClient) -> str:
     name = f"cc-{uuid.uuid4().hex[:12]}"
     assert storage.create_bucket(name) is True
     return name
 
 
 @pytest.fixture
-def compute(fake: GcpFake) -> Iterator[Any]:
-    from cloud_common.gcp import GCEComputeClient
-
-    client = GCEComputeClient(make_creds(compute_endpoint=fake.url), retry_policy=FAST)
-    yield client
-    client.close()
+def compute(fake: GcpFake, plain_creds: CloudCredentials) -> Iterator[GCEComputeClient]:
+    with GCEComputeClient(plain_creds, endpoint_url=fake.url, retry=FAST) as client:
+        yield client
 
 
 @pytest.fixture
-def functions(fake: GcpFake) -> Iterator[Any]:
-    from cloud_common.gcp import CloudFunctionsServerlessClient
+def audiences() -> list[str]:
+    """The audiences the ``functions`` client asked ID tokens for."""
+    return []
 
-    tokens: list[str] = []
 
+@pytest.fixture
+def functions(
+    fake: GcpFake, audiences: list[str], plain_creds: CloudCredentials
+) -> Iterator[CloudFunctionsServerlessClient]:
     def token(audience: str) -> str:
-        tokens.append(audience)
+        audiences.append(audience)
         return "test-id-token-for-" + audience.rsplit("/", 1)[-1]
 
-    client = CloudFunctionsServerlessClient(
-        make_creds(functions_endpoint=fake.url), retry_policy=FAST, id_token_provider=token
-    )
-    client.audiences = tokens  # type: ignore[attr-defined]
-    yield client
-    client.close()
+    with CloudFunctionsServerlessClient(
+        plain_creds, endpoint_url=fake.url, retry=FAST, id_token_provider=token
+    ) as client:
+        yield client

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import logging
+import threading
+from collections.abc import Iterable
+from typing import cast
 
 import pytest
 from google.cloud import compute_v1
 
 from cloud_common.core import (
     AlreadyExistsError,
+    CloudCredentials,
     InstanceNotFoundError,
     InstanceState,
     PermissionDeniedError,
@@ -20,13 +25,12 @@ from cloud_common.gcp import GCEComputeClient
 from cloud_common.gcp._states import GCE_STATES, instance_state
 from cloud_common.gcp.testing import GcpFake
 
-from .conftest import make_creds
-
 ZONE = "us-central1-a"
 
 
 def test_every_gce_status_is_mapped() -> None:
-    native = {s.name for s in compute_v1.Instance.Status} - {"UNDEFINED_STATUS"}
+    statuses = cast(Iterable[enum.Enum], compute_v1.Instance.Status)  # a proto-plus enum
+    native = {s.name for s in statuses} - {"UNDEFINED_STATUS"}
     assert native <= set(GCE_STATES), f"unmapped: {native - set(GCE_STATES)}"
     assert instance_state("TERMINATED") is InstanceState.STOPPED
     assert instance_state("SOMETHING_NEW") is InstanceState.UNKNOWN
@@ -70,15 +74,30 @@ def test_create_instance_sends_a_real_insert_and_waits(
         compute.create_instance("vm-1", "e2-small", "debian-cloud/debian-12")
 
 
-def test_create_instance_validates_before_calling(compute: GCEComputeClient, fake: GcpFake) -> None:
-    with pytest.raises(ValidationError):
-        compute.create_instance("Bad_Name", "e2-small", "img")
-    with pytest.raises(ValidationError, match="colour"):
-        compute.create_instance("vm-2", "e2-small", "img", colour="red")
+@pytest.mark.parametrize(
+    ("name", "kwargs", "problem"),
+    [
+        ("Bad_Name", {}, "name"),
+        ("vm-2", {"colour": "red"}, "colour"),
+        ("vm-2", {"disk_size_gb": "big"}, "disk_size_gb"),
+        ("vm-2", {"external_ip": 1}, "external_ip"),
+        ("vm-2", {"tags": {"env": 1}}, "tags"),
+    ],
+)
+def test_create_instance_checks_its_arguments_before_calling(
+    compute: GCEComputeClient, fake: GcpFake, name: str, kwargs: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        compute.create_instance(name, "e2-small", "img", **kwargs)
     assert fake.requests == []
 
 
-def test_a_failed_operation_raises_its_error(compute: GCEComputeClient, fake: GcpFake) -> None:
+def test_an_image_that_does_not_exist_is_a_validation_error(compute: GCEComputeClient) -> None:
+    with pytest.raises(ValidationError, match="does-not-exist"):
+        compute.create_instance("vm-i", "e2-small", "debian-cloud/does-not-exist")
+
+
+def test_a_failed_operation_raises_its_error(compute: GCEComputeClient) -> None:
     with pytest.raises(PermissionDeniedError, match="QUOTA_EXCEEDED"):
         compute.create_instance("vm-q", "quota-exceeded-16", "debian-cloud/debian-12")
 
@@ -110,7 +129,7 @@ def test_suspended_instances_are_resumed(compute: GCEComputeClient, fake: GcpFak
         ("PROVISIONING", "stop_instance"),
     ],
 )
-def test_transitions_that_cannot_happen_yet_are_false(
+def test_transitions_that_cannot_happen_yet_are_false_with_one_warning(
     compute: GCEComputeClient,
     fake: GcpFake,
     caplog: pytest.LogCaptureFixture,
@@ -120,7 +139,18 @@ def test_transitions_that_cannot_happen_yet_are_false(
     fake.add_instance(ZONE, "vm-1", status=status)
     caplog.set_level(logging.WARNING)
     assert getattr(compute, call)("vm-1") is False
-    assert len(caplog.records) == 1
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert status in caplog.records[0].getMessage()
+
+
+def test_deletion_protection_makes_terminate_false(
+    compute: GCEComputeClient, fake: GcpFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.add_instance(ZONE, "vm-p")["deletionProtection"] = True
+    caplog.set_level(logging.WARNING)
+    assert compute.terminate_instance("vm-p") is False
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert fake.instance(ZONE, "vm-p") is not None
 
 
 def test_unknown_ids(compute: GCEComputeClient, caplog: pytest.LogCaptureFixture) -> None:
@@ -142,7 +172,21 @@ def test_terminate_waits_and_the_instance_vanishes(
     assert compute.terminate_instance(f"{ZONE}/vm-1") is True
     assert fake.instance(ZONE, "vm-1") is None
     assert compute.terminate_instance(f"{ZONE}/vm-1") is True
-    assert compute.wait_for_state(f"{ZONE}/vm-1", "terminated", 5)["status"] == "terminated"
+    with pytest.raises(InstanceNotFoundError):
+        compute.wait_for_state(f"{ZONE}/vm-1", "terminated", 5)
+
+
+def test_waiting_for_terminated_ends_when_the_instance_vanishes(
+    compute: GCEComputeClient, fake: GcpFake
+) -> None:
+    fake.add_instance(ZONE, "vm-1", status="STOPPING")
+    deleted = threading.Timer(0.2, fake.compute.instances.pop, ((ZONE, "vm-1"),))
+    deleted.start()
+    try:
+        got = compute.wait_for_state(f"{ZONE}/vm-1", "terminated", 5, poll_interval=0.05)
+    finally:
+        deleted.join()
+    assert (got["id"], got["status"]) == (f"{ZONE}/vm-1", "terminated")
 
 
 def test_instance_ids_in_every_form(compute: GCEComputeClient, fake: GcpFake) -> None:
@@ -158,8 +202,10 @@ def test_instance_ids_in_every_form(compute: GCEComputeClient, fake: GcpFake) ->
         compute.get_instance("Not An Id")
 
 
-def test_list_instances_uses_aggregated_list_pages(fake: GcpFake) -> None:
-    compute = GCEComputeClient(make_creds(compute_endpoint=fake.url), page_size=2)
+def test_list_instances_uses_aggregated_list_pages(
+    plain_creds: CloudCredentials, fake: GcpFake
+) -> None:
+    compute = GCEComputeClient(plain_creds, endpoint_url=fake.url, page_size=2)
     for i in range(3):
         fake.add_instance(ZONE, f"vm-{i}")
     for i in range(2):
@@ -172,10 +218,11 @@ def test_list_instances_uses_aggregated_list_pages(fake: GcpFake) -> None:
     assert len(pages) == 3
 
 
-def test_an_operation_past_the_deadline_times_out(fake: GcpFake) -> None:
+def test_an_operation_past_the_deadline_times_out(
+    plain_creds: CloudCredentials, fake: GcpFake
+) -> None:
     compute = GCEComputeClient(
-        make_creds(compute_endpoint=fake.url),
-        retry_policy=RetryPolicy(deadline=0.3, backoff_base=0.001),
+        plain_creds, endpoint_url=fake.url, retry=RetryPolicy(deadline=0.3, backoff_base=0.001)
     )
     fake.add_instance(ZONE, "vm-1")
     fake.op_polls = 10**9

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import google_crc32c
 import pytest
@@ -15,6 +15,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from cloud_common.core import (
+    CloudCredentials,
+    CloudProvider,
     FunctionInvocationError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -22,11 +24,9 @@ from cloud_common.core import (
     TransientError,
 )
 from cloud_common.gcp import CloudFunctionsServerlessClient, GCEComputeClient, GCSStorageClient
-from cloud_common.gcp.testing import GcpFake
-from cloud_common.gcp.testing._gcp_fake import _reset_connection
+from cloud_common.gcp.testing import GcpFake, reset_connection
 
-from .conftest import FAST, make_creds
-
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_cap=0.002, deadline=20)
 MEDIA = "/download/storage/v1/b/fault-bucket/o/k"
 ERROR_503 = json.dumps(
     {"error": {"code": 503, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}
@@ -37,7 +37,8 @@ ERROR_429 = json.dumps(
 
 
 def _crc(data: bytes) -> str:
-    return base64.b64encode(google_crc32c.Checksum(data).digest()).decode()
+    digest: bytes = google_crc32c.Checksum(data).digest()  # type: ignore[no-untyped-call]
+    return base64.b64encode(digest).decode()
 
 
 class ScriptedGCS:
@@ -75,14 +76,13 @@ def ok(data: bytes, **headers: str) -> Callable[[Request], Response]:
 
 
 def _reset(request: Request) -> Response:
-    _reset_connection(request)
+    reset_connection(request)
     return Response(b"", status=500)
 
 
 def _storage(httpserver: HTTPServer, policy: RetryPolicy = FAST) -> GCSStorageClient:
-    return GCSStorageClient(
-        make_creds(endpoint=httpserver.url_for("/").rstrip("/")), retry_policy=policy
-    )
+    creds = CloudCredentials(CloudProvider.GCP, region="us-central1", project_id="cc-test")
+    return GCSStorageClient(creds, endpoint_url=httpserver.url_for("/").rstrip("/"), retry=policy)
 
 
 def test_storage_retries_503_429_and_resets(httpserver: HTTPServer) -> None:
@@ -158,10 +158,11 @@ def test_a_bucket_name_taken_by_another_project_is_false_with_one_warning(
     assert "another project" in caplog.records[0].getMessage()
 
 
-def test_compute_retries_faults(fake: GcpFake) -> None:
+def test_compute_retries_faults(plain_creds: CloudCredentials, fake: GcpFake) -> None:
     compute = GCEComputeClient(
-        make_creds(compute_endpoint=fake.url),
-        retry_policy=RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_cap=0.002),
+        plain_creds,
+        endpoint_url=fake.url,
+        retry=RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_cap=0.002),
     )
     fake.add_instance("us-central1-a", "vm-1")
     fake.fail_next("GET", r"/instances/vm-1$", 503)
@@ -176,11 +177,11 @@ def test_compute_retries_faults(fake: GcpFake) -> None:
         compute.list_instances()
 
 
-def test_functions_invocation_retries_503_then_reports_errors(fake: GcpFake, tmp_path: Any) -> None:
+def test_functions_invocation_retries_503_then_reports_errors(
+    plain_creds: CloudCredentials, fake: GcpFake, tmp_path: Path
+) -> None:
     (tmp_path / "h.py").write_text("def handler(event, context):\n    return event\n")
-    client = CloudFunctionsServerlessClient(
-        make_creds(functions_endpoint=fake.url), retry_policy=FAST
-    )
+    client = CloudFunctionsServerlessClient(plain_creds, endpoint_url=fake.url, retry=FAST)
     client.create_function("echo", "python3.12", "h.handler", str(tmp_path))
     fake.fail_next("POST", r"^/run/", 503)
     fake.fail_next("POST", r"^/run/", reset=True)

@@ -60,14 +60,12 @@ def test_good_credentials_get_tokens_and_work(harness: GcpHarness, tmp_path: Pat
 def test_an_untrusted_key_is_refused_by_every_service(harness: GcpHarness) -> None:
     bad = harness.bad_credentials()
     assert bad is not None
-    for build, call in (
-        (get_storage_client, "list_buckets"),
-        (get_compute_client, "list_instances"),
-        (get_serverless_client, "list_functions"),
-    ):
-        client = build(bad, **harness.bad_client_options("compute"))
+    storage = get_storage_client(bad, **harness.bad_client_options("storage"))
+    compute = get_compute_client(bad, **harness.bad_client_options("compute"))
+    functions = get_serverless_client(bad, **harness.bad_client_options("serverless"))
+    for call in (storage.list_buckets, compute.list_instances, functions.list_functions):
         with pytest.raises(AuthenticationError):
-            getattr(client, call)()
+            call()
 
 
 def test_unreachable_endpoints_raise_transient_errors(harness: GcpHarness) -> None:

@@ -14,6 +14,7 @@ from cloud_common.gcp.__about__ import __version__
 
 if TYPE_CHECKING:
     from cloud_common.gcp._compute import GCEComputeClient
+    from cloud_common.gcp._options import GcpOptions
     from cloud_common.gcp._serverless import CloudFunctionsServerlessClient
     from cloud_common.gcp._storage import GCSStorageClient
 
@@ -23,6 +24,7 @@ __all__ = [
     "CloudFunctionsServerlessClient",
     "GCEComputeClient",
     "GCSStorageClient",
+    "GcpOptions",
     "__version__",
 ]
 
@@ -30,6 +32,7 @@ _LAZY = {
     "GCSStorageClient": "cloud_common.gcp._storage",
     "GCEComputeClient": "cloud_common.gcp._compute",
     "CloudFunctionsServerlessClient": "cloud_common.gcp._serverless",
+    "GcpOptions": "cloud_common.gcp._options",
 }
 
 

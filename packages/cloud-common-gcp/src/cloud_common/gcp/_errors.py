@@ -1,20 +1,26 @@
 """The one map from Google SDK errors (google-api-core, google-auth, requests,
-google-resumable-media) to cloud-common's error tree."""
+google-resumable-media) to cloud-common's error tree; ``ProviderInfo.errors`` names
+:func:`translate`, which core applies around every driver call.
+
+A 404 does not say which resource is missing: a driver wraps the calls about one
+resource in :func:`absent_as` to name it.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
 
 from cloud_common.core import (
     AlreadyExistsError,
     AuthenticationError,
-    BucketNotFoundError,
     CloudError,
     ConflictError,
+    ErrorPolicy,
     NotFoundError,
     NotSupportedError,
-    ObjectNotFoundError,
     PermissionDeniedError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -23,12 +29,16 @@ from cloud_common.core import (
     ValidationError,
 )
 
-__all__ = ["storage_not_found", "translate"]
+__all__ = ["absent_as", "error_policy", "message_of", "translate"]
 
 _RATE_REASONS = ("ratelimitexceeded", "userratelimitexceeded", "quotaexceeded")
+# Refusals that describe the resource's state (a retention lock, a deletion protection,
+# an instance not ready for the call): ConflictError, which the bool table answers False.
+_STATE_REASONS = ("retentionpolicynotmet", "resourceinusebyanotherresource", "resourcenotready")
 
 
-def _message(exc: BaseException) -> str:
+def message_of(exc: BaseException) -> str:
+    """The human text of an SDK exception."""
     text = getattr(exc, "message", None)
     if not isinstance(text, str) or not text:
         text = str(exc)
@@ -36,17 +46,14 @@ def _message(exc: BaseException) -> str:
 
 
 def _reasons(exc: BaseException) -> str:
-    errors = getattr(exc, "errors", None) or []
     parts = [str(getattr(exc, "reason", "") or "")]
-    for item in errors:
+    for item in getattr(exc, "errors", None) or []:
         if isinstance(item, dict):
             parts.append(str(item.get("reason", "")))
     return " ".join(parts).lower()
 
 
-def _by_status(
-    status: int, message: str, not_found: type[NotFoundError], conflict: type[CloudError]
-) -> CloudError | None:
+def _by_status(status: int, message: str) -> CloudError | None:
     if status in (400, 416):
         return ValidationError(message)
     if status == 401:
@@ -54,11 +61,11 @@ def _by_status(
     if status == 403:
         return PermissionDeniedError(message)
     if status == 404:
-        return not_found(message)
+        return NotFoundError(message)
     if status == 409:
         if "already exist" in message.lower():
             return AlreadyExistsError(message)
-        return conflict(message)
+        return ConflictError(message)
     if status == 412:
         return ConflictError(message)
     if status == 429:
@@ -72,32 +79,21 @@ def _by_status(
     return None
 
 
-def translate(
-    exc: BaseException,
-    not_found: type[NotFoundError] = NotFoundError,
-    conflict: type[CloudError] = ConflictError,
-) -> CloudError | None:
-    """The core error for an SDK exception, or None when it is not recognised.
-
-    Args:
-        exc: What the SDK raised.
-        not_found: The ``NotFoundError`` subclass of the resource the call was about.
-        conflict: What a 409 means for the call: ``AlreadyExistsError`` for creates,
-            ``ConflictError`` (wrong state, e.g. a non-empty bucket) otherwise.
-    """
-    import requests  # noqa: PLC0415
+def _api_call_error(exc: BaseException, message: str) -> CloudError | None:
     from google.api_core import exceptions as gexc  # noqa: PLC0415
-    from google.auth import exceptions as auth_exc  # noqa: PLC0415
 
-    message = _message(exc)
     if isinstance(exc, gexc.RetryError):
         cause = exc.cause
-        if cause is not None and cause is not exc:
-            inner = translate(cause, not_found, conflict)
-            if inner is not None:
-                inner.message = f"gave up after retrying until the deadline: {inner.message}"
-                return inner
+        inner = translate(cause) if cause is not None and cause is not exc else None
+        if inner is not None:
+            inner.message = f"gave up after retrying until the deadline: {inner.message}"
+            return inner
         return TimeoutError(f"gave up after retrying until the deadline: {message}")
+    if not isinstance(exc, gexc.GoogleAPICallError):
+        return None
+    reasons = _reasons(exc)
+    if any(reason in reasons for reason in _STATE_REASONS):
+        return ConflictError(message)
     if isinstance(exc, gexc.DeadlineExceeded):
         return TimeoutError(message)
     if isinstance(exc, gexc.AlreadyExists):
@@ -109,7 +105,7 @@ def translate(
     if isinstance(exc, (gexc.Unauthenticated, gexc.Unauthorized)):
         return AuthenticationError(message)
     if isinstance(exc, (gexc.PermissionDenied, gexc.Forbidden)):
-        if any(reason in _reasons(exc) for reason in _RATE_REASONS):
+        if any(reason in reasons for reason in _RATE_REASONS):
             return RateLimitedError(message)
         return PermissionDeniedError(message)
     if isinstance(exc, gexc.ResourceExhausted):
@@ -118,23 +114,31 @@ def translate(
         return ValidationError(message)
     if isinstance(exc, gexc.Cancelled):
         return CloudError(message)
-    resumable = getattr(gexc, "ResumableTransferError", None)
-    if resumable is not None and isinstance(exc, resumable):
-        name = type(exc).__name__
-        if name == "TransferStalledError":
-            return TimeoutError(f"the transfer stalled: {message}")
-        if name == "UnseekableStreamError":
-            return ValidationError(f"the stream cannot be rewound to retry: {message}")
-        if name == "UploadCancelledError":
-            return CloudError(f"the upload was cancelled: {message}")
-        return ProviderUnavailableError(f"the resumable transfer failed: {message}")
-    if isinstance(exc, gexc.ServerError) and not isinstance(exc.code, int):
+    if isinstance(exc.code, int):
+        return _by_status(exc.code, message) or CloudError(message)
+    if isinstance(exc, gexc.ServerError):
         return ProviderUnavailableError(message)
-    if isinstance(exc, gexc.GoogleAPICallError):
-        code = exc.code
-        if not isinstance(code, int):
-            return CloudError(message)
-        return _by_status(code, message, not_found, conflict) or CloudError(message)
+    return CloudError(message)
+
+
+def _transfer_error(exc: BaseException, message: str) -> CloudError | None:
+    from google.api_core import exceptions as gexc  # noqa: PLC0415
+
+    if not isinstance(exc, gexc.ResumableTransferError):
+        return None
+    name = type(exc).__name__
+    if name == "TransferStalledError":
+        return TimeoutError(f"the transfer stalled: {message}")
+    if name == "UnseekableStreamError":
+        return ValidationError(f"the stream cannot be rewound to retry: {message}")
+    if name == "UploadCancelledError":
+        return CloudError(f"the upload was cancelled: {message}")
+    return ProviderUnavailableError(f"the resumable transfer failed: {message}")
+
+
+def _auth_error(exc: BaseException, message: str) -> CloudError | None:
+    from google.auth import exceptions as auth_exc  # noqa: PLC0415
+
     if isinstance(exc, auth_exc.RefreshError):
         return AuthenticationError(f"could not refresh the access token: {message}")
     if isinstance(exc, auth_exc.DefaultCredentialsError):
@@ -145,15 +149,24 @@ def translate(
         return AuthenticationError(f"the credentials are malformed: {message}")
     if isinstance(exc, auth_exc.GoogleAuthError):
         return AuthenticationError(message)
+    return None
+
+
+def _transport_error(exc: BaseException, message: str) -> CloudError | None:
+    import requests  # noqa: PLC0415
+
     if isinstance(exc, requests.exceptions.Timeout):
         return TimeoutError(message)
-    if isinstance(
-        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
-    ):
-        return ProviderUnavailableError(message)
-    if isinstance(exc, (concurrent.futures.TimeoutError,)):
+    if isinstance(exc, concurrent.futures.TimeoutError):
         return TimeoutError(f"the operation did not finish in time: {message}")
-    if isinstance(exc, ConnectionError):
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            ConnectionError,
+        ),
+    ):
         return ProviderUnavailableError(message)
     name = type(exc).__name__
     if name == "DataCorruption":
@@ -161,13 +174,38 @@ def translate(
     if name == "InvalidResponse":
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if isinstance(status, int):
-            return _by_status(status, message, not_found, conflict)
+            return _by_status(status, message)
     return None
 
 
-def storage_not_found(exc: Any) -> type[NotFoundError]:
-    """Which NotFoundError a Cloud Storage 404 is: the bucket's or the object's."""
-    text = _message(exc).lower()
-    if "bucket" in text and ("not exist" in text or "not found" in text):
-        return BucketNotFoundError
-    return ObjectNotFoundError
+def translate(exc: BaseException) -> CloudError | None:
+    """The core error for an SDK exception, or None when it is not recognised.
+
+    A 404 becomes a plain ``NotFoundError``: the driver names the resource with
+    :func:`absent_as`.
+    """
+    message = message_of(exc)
+    for mapper in (_transfer_error, _api_call_error, _auth_error, _transport_error):
+        err = mapper(exc, message)
+        if err is not None:
+            return err
+    return None
+
+
+@contextlib.contextmanager
+def absent_as(error: type[NotFoundError]) -> Iterator[None]:
+    """Inside the block, an SDK 404 is ``error`` (the resource the calls are about)."""
+    from google.api_core import exceptions as gexc  # noqa: PLC0415
+
+    try:
+        yield
+    except gexc.NotFound as exc:
+        raise error(message_of(exc)) from exc
+
+
+def error_policy(secrets: Sequence[str]) -> ErrorPolicy:
+    """The provider's error policy: :func:`translate`, and ``secrets`` (the
+    service-account key's private key among them) scrubbed from every message."""
+    return ErrorPolicy(
+        "gcp", translate, logger=logging.getLogger("cloud_common.gcp"), secrets=secrets
+    )

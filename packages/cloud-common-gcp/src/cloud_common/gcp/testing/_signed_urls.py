@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from cloud_common.gcp.testing._server import LocalServer
+
 __all__ = ["SignedUrlGate", "verify_v4_request"]
 
 _SAFE = "-_.~"
@@ -103,10 +105,10 @@ def verify_v4_request(
     return None
 
 
-class SignedUrlGate:
+class SignedUrlGate(LocalServer):
     """An HTTP endpoint on 127.0.0.1 that checks signed URLs, then forwards them to an
-    emulator's XML-API routes (``/<bucket>/<object>``). Point clients at it with
-    ``metadata["signed_url_endpoint"]``.
+    emulator's XML-API routes (``/<bucket>/<object>``). Point clients at it with the
+    ``signed_url_endpoint`` option.
 
     Args:
         upstream: The emulator's base URL.
@@ -114,39 +116,18 @@ class SignedUrlGate:
     """
 
     def __init__(self, upstream: str, public_keys: Mapping[str, Any]) -> None:
+        super().__init__()
         self.upstream = upstream.rstrip("/")
         self.public_keys = dict(public_keys)
         self.refused: list[tuple[str, str, int]] = []
-        self._server: Any = None
         self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return str(self._server.url_for("/")).rstrip("/")
 
     def start(self) -> SignedUrlGate:
         """Start serving (a free port)."""
-        import logging  # noqa: PLC0415
-        import re  # noqa: PLC0415
-
-        from pytest_httpserver import HTTPServer  # noqa: PLC0415
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-        self._server = HTTPServer(host="127.0.0.1", port=0)
-        self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
-        self._server.start()
+        super().start()
         return self
 
-    def stop(self) -> None:
-        """Stop serving (safe to call twice)."""
-        if self._server is not None and self._server.is_running():
-            self._server.clear()
-            self._server.stop()
-        self._server = None
-
-    def _handle(self, request: Any) -> Any:
+    def handle(self, request: Any) -> Any:
         from werkzeug.wrappers import Response  # noqa: PLC0415
 
         raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
