@@ -104,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((provider, "not run", f"harness cannot start: {report['harness_error']}"))
             continue
         totals = report["totals"] if report else {}
+        contract = f"contract {report['contract_version']}, " if report else ""
         detail = (
-            f"{totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
+            f"{contract}{totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
             f"{totals.get('skipped', 0)} skipped in {seconds:.1f}s"
         )
         rows.append((provider, "passed" if code == 0 else f"FAILED (exit {code})", detail))

@@ -37,7 +37,7 @@ def test_runs_each_named_provider_and_writes_its_report(variants: Path, tmp_path
     assert ok["exitstatus"] == 0 and ok["totals"]["passed"] >= 1
     assert liar["exitstatus"] == 1 and liar["totals"]["failed"] >= 1
     summary = proc.stdout[proc.stdout.index("contract suite summary") :]
-    assert "\nacme " in summary and "passed" in summary
+    assert "\nacme " in summary and "passed" in summary and "contract 0.3" in summary
     assert "acme-liar" in summary and "FAILED" in summary
 
 

@@ -33,7 +33,6 @@ __all__ = [
     "capability_of",
     "is_escaped",
     "recording",
-    "unrecorded",
 ]
 
 _P = TypeVar("_P", CloudStorage, CloudCompute, CloudServerless)
@@ -208,13 +207,6 @@ def recording(client: _P, service: str, log: CallLog, which: str = "main") -> _P
     vars(view).update(vars(client))
     vars(view).update(_recorded=client, _service=service, _log=log, which=which)
     return view
-
-
-def unrecorded(client: _P) -> _P:
-    """The client behind a recording view (``client`` itself if it is not one)."""
-    if isinstance(client, RecordingClient):
-        return cast(_P, client._recorded)
-    return client
 
 
 def is_escaped(exc: BaseException) -> bool:
