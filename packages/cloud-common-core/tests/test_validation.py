@@ -177,3 +177,12 @@ def test_names_tags_kwargs_and_states() -> None:
     assert validate_instance_state("running") is InstanceState.RUNNING
     with pytest.raises(ValidationError, match="use one of"):
         validate_instance_state("asleep")
+
+
+def test_a_non_ascii_metadata_key_is_named_once() -> None:
+    with pytest.raises(ValidationError) as info:
+        validate_metadata({"ü": "v"})
+    assert (
+        str(info.value)
+        == "metadata key 'ü' is invalid: must be ASCII (metadata keys carry ASCII only)"
+    )

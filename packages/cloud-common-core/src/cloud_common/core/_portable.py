@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from cloud_common.core._capabilities import Capability
 from cloud_common.core._policy import ErrorPolicy
+from cloud_common.core._registry import installed_provider
 from cloud_common.core.errors import CloudError, NotSupportedError, ValidationError
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class PortableClient:
                 f"credentials are for provider {credentials.provider.value!r}, not {info.id!r}",
                 provider=info.id,
             )
+        installed = installed_provider(info.id)
+        if installed == info:  # the registry's copy knows its distribution and version
+            info = installed
         self._driver = driver
         self._info = info
         self.provider_id = info.id

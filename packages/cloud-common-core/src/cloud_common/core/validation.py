@@ -192,7 +192,8 @@ def _header_value(value: Any, arg: str, operation: str | None, *, ascii_only: bo
             arg, value, "must not contain CR, LF or NUL (it is sent as a header)", operation
         )
     if ascii_only and not value.isascii():
-        raise _fail(arg, value, "must be ASCII for this provider", operation)
+        where = "metadata keys" if arg == "metadata key" else "this provider's headers"
+        raise _fail(arg, value, f"must be ASCII ({where} carry ASCII only)", operation)
     return value
 
 
@@ -215,7 +216,7 @@ def validate_metadata(
     for name, value in metadata.items():
         if not isinstance(name, str) or not name:
             raise _fail("metadata", metadata, "keys must be non-empty str", operation)
-        _header_value(name, f"metadata key {name!r}", operation, ascii_only=True)
+        _header_value(name, "metadata key", operation, ascii_only=True)
         _header_value(value, f"metadata[{name!r}]", operation, ascii_only=ascii_only)
     return dict(metadata)
 
