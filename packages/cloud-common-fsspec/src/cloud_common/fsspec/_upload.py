@@ -50,23 +50,29 @@ class ChunkPipe:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes (all that remain for ``size < 0``); ``b""`` at the end."""
-        if size is None or size < 0:
-            parts = []
-            while chunk := self.read(1 << 30):
-                parts.append(chunk)
-            return b"".join(parts)
-        while not self._current and not self._done:
-            item = self._chunks.get()
-            if item is None:
-                self._done = True
-                raise UploadAborted("the writer aborted the upload")
-            if item == _EOF:
-                self._done = True
-            self._current = memoryview(item)
-        out = bytes(self._current[:size])
-        self._current = self._current[size:]
-        return out
+        """``size`` bytes, fewer only at the end of the stream (all that remain for
+        ``size < 0``); ``b""`` at the end. Like a buffered file, never a short read before
+        the end: some uploaders take a short read for the end of the stream."""
+        parts: list[bytes] = []
+        wanted = -1 if size is None or size < 0 else size
+        while wanted != 0:
+            if not self._current:
+                if self._done:
+                    break
+                item = self._chunks.get()
+                if item is None:
+                    self._done = True
+                    raise UploadAborted("the writer aborted the upload")
+                if item == _EOF:
+                    self._done = True
+                self._current = memoryview(item)
+                continue
+            take = len(self._current) if wanted < 0 else min(wanted, len(self._current))
+            parts.append(bytes(self._current[:take]))
+            self._current = self._current[take:]
+            if wanted > 0:
+                wanted -= take
+        return b"".join(parts)
 
 
 class StreamedUpload:
