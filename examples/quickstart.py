@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         step("server", f"presigned URLs served on {server.base_url}")
         creds = CloudCredentials(
             CloudProvider.LOCAL,
-            metadata={"root": str(root), "presign_base_url": server.base_url},
+            metadata={"root": str(root), "endpoint_url": server.base_url},
         )
         storage_tour(creds, workdir)
         compute_tour(creds)
