@@ -26,6 +26,7 @@ _REGION = re.compile(r"^[a-z]+(?:-[a-z]+)+[0-9]+$")
 _ZONE = re.compile(r"^[a-z]+(?:-[a-z]+)+[0-9]+-[a-z]$")
 # Regions without an "-a" zone: their first zone is "-b".
 _FIRST_ZONE = {"us-east1": "b", "europe-west1": "b"}
+_SWITCH = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 # Metadata keys renamed in 0.3 (new name -> former name, still read).
 _FORMER_METADATA = {
     "endpoint_url": "endpoint",
@@ -148,7 +149,6 @@ def resolve_settings(credentials: CloudCredentials | None, options: GcpOptions) 
             provider="gcp",
         )
     storage = options.endpoint_url or _metadata(creds, "endpoint_url")
-    forced = creds.metadata.get("anonymous", "").lower()
     info = load_service_account_info(creds)
     secrets = list(creds.secrets())
     if info and isinstance(info.get("private_key"), str):
@@ -171,14 +171,7 @@ def resolve_settings(credentials: CloudCredentials | None, options: GcpOptions) 
         signed_url_endpoint=_url(
             options.signed_url_endpoint or creds.metadata.get("signed_url_endpoint")
         ),
-        anonymous={
-            "true": True,
-            "1": True,
-            "yes": True,
-            "false": False,
-            "0": False,
-            "no": False,
-        }.get(forced),
+        anonymous=_SWITCH.get(creds.metadata.get("anonymous", "").lower()),
         service_account_info=info,
         google_credentials=options.google_credentials,
         retry=options.retry_or_default,
