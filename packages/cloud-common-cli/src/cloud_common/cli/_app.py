@@ -40,9 +40,19 @@ EXIT_USAGE = 2
 _USAGE_ERRORS = (ValidationError, ProviderNotFoundError, PluginError, NotSupportedError)
 
 
+def _interrupted(error: BaseException | None) -> bool:
+    """Ctrl-C, possibly wrapped by the library as the cause of a ``CloudError``."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (KeyboardInterrupt, Cancelled)):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _fail(error: BaseException, status: int) -> NoReturn:
     session = current_session()
-    if isinstance(error, (KeyboardInterrupt, Cancelled)):
+    if _interrupted(error):
         text = "interrupted; nothing partial was left behind"
     elif isinstance(error, CloudError):
         text = str(error)

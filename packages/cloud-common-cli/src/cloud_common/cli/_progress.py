@@ -109,9 +109,10 @@ class CountingReader:
         return True
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("seek", "tell", "seekable"):
-            return getattr(self._stream, name)
-        raise AttributeError(name)
+        # seek, tell, seekable, close...: as the stream has them; never a way around read()
+        if name in ("fileno", "readinto", "readinto1", "read1", "readline", "readlines"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
 
 
 class CountingWriter:

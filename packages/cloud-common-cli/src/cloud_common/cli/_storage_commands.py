@@ -90,6 +90,8 @@ def ls_command(url: str | None, long_: bool, recursive: bool) -> None:
 
 
 def _place(text: str) -> Place:
+    if text == "-":
+        return text
     return remote(current_session(), text) if is_url(text) else local_path(text)
 
 
@@ -108,7 +110,8 @@ def _place(text: str) -> Place:
 )
 @shared_options
 def cp_command(src: str, dst: str, recursive: bool, content_type: str | None, jobs: int) -> None:
-    """Copy between local paths and any provider's URLs, in either direction.
+    """Copy between local paths and any provider's URLs, in either direction
+    (SRC "-" uploads standard input).
 
     Provider to provider streams through memory (no temporary file). A copy that fails
     or is interrupted leaves nothing under the target's name.
@@ -225,16 +228,16 @@ def rm_command(url: str, recursive: bool, jobs: int) -> None:
 @click.argument("url")
 @shared_options
 def mb_command(url: str) -> None:
-    """Create a bucket."""
+    """Create a bucket (done, exit 0, when it already exists and is yours)."""
     session = current_session()
     where = _bucket_url(url, "mb")
     created = where.client.create_bucket(where.bucket)
     if session.json:
         print_json({"bucket": where.bucket, "url": where.url(""), "created": created})
     if not created:
-        raise CloudError(f"bucket {where.url('')} already exists (here or in another account)")
+        raise CloudError(f"bucket name {where.bucket!r} is taken (by another account)")
     if not session.json:
-        click.echo(f"created {where.url('')}")
+        click.echo(f"bucket {where.url('')} is ready")
 
 
 @click.command("rb")

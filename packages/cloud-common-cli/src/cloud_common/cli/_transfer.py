@@ -11,7 +11,7 @@ provider's URLs, in either direction.
   carried over; a failure on either side fails the upload, so no truncated object is
   committed.
 
-``-r`` copies every object under a prefix (or every file under a folder) with ``jobs``
+``SRC`` ``-`` uploads standard input. ``-r`` copies every object under a prefix (or every file under a folder) with ``jobs``
 parallel transfers.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -103,6 +104,10 @@ def plan(src: Place, dst: Place, *, recursive: bool) -> list[Job]:
         ObjectNotFoundError: ``-r`` found nothing to copy.
     """
     if not recursive:
+        if src == "-":
+            if not isinstance(dst, Remote) or not dst.key or dst.key.endswith("/"):
+                raise ValidationError("cp - (standard input) needs an object URL as DST")
+            return [Job(src, dst)]
         if isinstance(src, Remote):
             if not src.key or src.key.endswith("/"):
                 raise ValidationError(f"{src.url()} is a bucket or prefix: use -r to copy it")
@@ -234,6 +239,12 @@ def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
             )
         meter.file_done()
         return Copied(src.url(), _show(dst), written, kind)
+    if src == "-" and isinstance(dst, Remote):
+        kind = content_type or _guess_type(dst.key)
+        reader = CountingReader(sys.stdin.buffer, meter)
+        dst.client.upload_stream(dst.bucket, dst.key, reader, content_type=kind)
+        meter.file_done()
+        return Copied("-", dst.url(), meter.bytes_done, kind)
     kind = content_type or _guess_type(src)
     with open(src, "rb") as fileobj:
         reader = CountingReader(fileobj, meter)
