@@ -9,6 +9,8 @@ traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
 from typing import Any, NoReturn
@@ -78,6 +80,11 @@ class _Commands(click.Group):
             raise
         except click.ClickException:
             raise  # usage errors: click prints them and exits 2
+        except BrokenPipeError:
+            # the reader of stdout went away (| head): stop quietly, as cat does
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(EXIT_FAILED) from None
         except _USAGE_ERRORS as exc:
             _fail(exc, EXIT_USAGE)
         except (CloudError, OSError, Cancelled, KeyboardInterrupt) as exc:

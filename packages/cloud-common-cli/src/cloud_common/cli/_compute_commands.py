@@ -13,6 +13,14 @@ from cloud_common.core import CloudError, ValidationError
 __all__ = ["instances_group"]
 
 
+def _field(item: dict[str, Any], name: str) -> Any:
+    """A field of a ``CloudResource`` dict, at its top level or in its metadata."""
+    metadata = item.get("metadata")
+    if name in item:
+        return item[name]
+    return metadata.get(name, "") if isinstance(metadata, dict) else ""
+
+
 def _tags(values: tuple[str, ...]) -> dict[str, str]:
     tags: dict[str, str] = {}
     for value in values:
@@ -39,10 +47,15 @@ def instances_ls() -> None:
         print_json(items)
         return
     rows = [
-        [str(i.get("id", "")), str(i.get("name", "")), str(i.get("status", "")),
-         str(i.get("instance_type", "")), str(i.get("region", ""))]
+        [
+            str(i.get("id", "")),
+            str(i.get("name", "")),
+            str(i.get("status", "")),
+            str(_field(i, "instance_type")),
+            str(i.get("region", "")),
+        ]
         for i in items
-    ]  # fmt: skip
+    ]
     print_table("instances", ["id", "name", "status", "type", "region"], rows)
 
 

@@ -48,23 +48,16 @@ def providers_command() -> None:
     if session.json:
         print_json({"providers": good, "broken": broken})
         return
-    rows = []
+    rows: list[list[str]] = []
     for p in good:
-        offers = "; ".join(
-            f"{service}: {', '.join(caps) or '(spec only)'}"
-            for service, caps in p["services"].items()
-        )
-        schemes = ", ".join(f"{s}://" for s in p["url_schemes"]) or "-"
-        rows.append(
-            [
-                str(p["id"]),
-                str(p["display_name"]),
-                f"{p['distribution']} {p['version']}",
-                schemes,
-                offers,
-            ]
-        )
-    print_table("installed providers", ["id", "name", "distribution", "urls", "capabilities"], rows)
+        head = [
+            str(p["id"]),
+            f"{p['display_name']} ({p['distribution']} {p['version']})",
+            ", ".join(f"{s}://" for s in p["url_schemes"]) or "-",
+        ]
+        for service, caps in p["services"].items():
+            rows.append([*head, service, ", ".join(caps) or "(the spec's calls only)"])
+    print_table("installed providers", ["id", "provider", "urls", "service", "capabilities"], rows)
     if broken:
         print_table(
             "broken providers (skipped)",

@@ -20,6 +20,14 @@ def functions_group() -> None:
     """Serverless functions of the --provider (or CLOUD_COMMON_PROVIDER)."""
 
 
+def _field(item: dict[str, Any], name: str) -> Any:
+    """A field of a ``CloudResource`` dict, at its top level or in its metadata."""
+    metadata = item.get("metadata")
+    if name in item:
+        return item[name]
+    return metadata.get(name, "") if isinstance(metadata, dict) else ""
+
+
 @functions_group.command("ls")
 @shared_options
 def functions_ls() -> None:
@@ -30,10 +38,14 @@ def functions_ls() -> None:
         print_json(items)
         return
     rows = [
-        [str(f.get("name", "")), str(f.get("runtime", "")), str(f.get("handler", "")),
-         str(f.get("status", f.get("state", "")))]
+        [
+            str(f.get("name", "")),
+            str(_field(f, "runtime")),
+            str(_field(f, "handler")),
+            str(f.get("status", "")),
+        ]
         for f in items
-    ]  # fmt: skip
+    ]
     print_table("functions", ["name", "runtime", "handler", "status"], rows)
 
 
