@@ -295,3 +295,21 @@ def test_portable_function_keywords_are_checked(memtest: str, tmp_path: Path) ->
             serverless.create_function("f", "python3.12", "app.handler", tmp_path, **bad)
     created = serverless.create_function("f", "python3.12", "app.handler", tmp_path, timeout=3)
     assert created["code_path"] == str(tmp_path)  # os.PathLike accepted, str handed on
+
+
+def test_a_driver_failing_in_its_constructor_gives_a_translated_scrubbed_error(
+    memtest: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failure: list[Exception] = [mem.MemError("NoBucket"), KeyError(f"connecting with {SECRET}")]
+
+    def explode(self: object, credentials: object = None, options: object = None) -> None:
+        raise failure.pop(0)
+
+    monkeypatch.setattr(mem.MemoryStorage, "__init__", explode)
+    creds = CloudCredentials(MEMTEST, "AKIDMEM", SECRET)
+    with pytest.raises(BucketNotFoundError) as info:  # translated by the provider's map
+        get_storage_client(creds)
+    assert info.value.operation == "get_storage_client"
+    with pytest.raises(CloudError) as unknown:
+        get_storage_client(creds)
+    assert SECRET not in str(unknown.value) and isinstance(unknown.value.cause, KeyError)

@@ -9,6 +9,7 @@ from cloud_common.core._compute import CloudCompute
 from cloud_common.core._enums import CloudProvider
 from cloud_common.core._models import CloudCredentials
 from cloud_common.core._options import ClientOptions
+from cloud_common.core._policy import ErrorPolicy
 from cloud_common.core._portable import PortableClient
 from cloud_common.core._provider import ProviderInfo
 from cloud_common.core._registry import available_providers, get_provider
@@ -65,25 +66,27 @@ def _build(
     else:
         creds = CloudCredentials.from_env(credentials)
     info = get_provider(creds.provider)
-    try:
-        cls = info.client_class(service)
-        options_class = info.options_class()
-        if options_class is not None:
-            client = cls(creds, options_class.resolve(options, kwargs))
-        elif options is not None:
-            raise ValidationError(
-                f"provider {info.id!r} (contract {info.contract_version}) takes keyword "
-                "options, not an options object"
-            )
-        else:
-            client = cls(creds, **kwargs)
-    except CloudError as exc:
-        exc.provider = exc.provider or info.id
-        raise
-    except TypeError as exc:
+    cls = info.client_class(service)
+    options_class = info.options_class()
+    args: tuple[Any, ...] = (creds,)
+    if options_class is not None:
+        args, kwargs = (creds, options_class.resolve(options, kwargs)), {}
+    elif options is not None:
         raise ValidationError(
-            f"cannot build the {info.id} {service} client: {exc}", provider=info.id
-        ) from exc
+            f"provider {info.id!r} (contract {info.contract_version}) takes keyword "
+            "options, not an options object",
+            provider=info.id,
+        )
+    policy = ErrorPolicy(info.id, info.error_translator(), secrets=creds.secrets())
+    try:
+        client = policy.call(f"get_{service}_client", lambda: cls(*args, **kwargs))
+    except CloudError as exc:
+        if isinstance(exc.__cause__, TypeError) and not isinstance(exc, ValidationError):
+            raise ValidationError(
+                f"cannot build the {info.id} {service} client: {exc.__cause__}",
+                provider=info.id,
+            ) from exc.__cause__
+        raise
     return cast(_P, portable_client(service, client, info, creds))
 
 

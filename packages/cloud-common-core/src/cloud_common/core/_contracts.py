@@ -192,7 +192,7 @@ class StorageClient(_Client, ABC):
         self,
         bucket: str,
         key: str,
-        source: UploadSource,
+        source: PathOrFile,
         *,
         content_type: Optional[str] = None,
         metadata: Optional[Dict[str, str]] = None,
@@ -200,6 +200,9 @@ class StorageClient(_Client, ABC):
         """Upload from a path or binary file in bounded memory (multipart/resumable).
 
         Readers never see a partial object. Returns the canonical object URL.
+
+        A driver receives a ``str`` path or an object with ``read()`` (users may pass any
+        binary stream, see ``UploadSource``).
         """
         raise self._unsupported("upload_stream")
 
@@ -207,7 +210,7 @@ class StorageClient(_Client, ABC):
         self,
         bucket: str,
         key: str,
-        dest: DownloadTarget,
+        dest: PathOrFile,
         *,
         byte_range: Optional[Tuple[int, Optional[int]]] = None,
     ) -> int:

@@ -105,6 +105,7 @@ class PortableClient:
         Raises:
             NotSupportedError: the provider has no single SDK client to hand out.
         """
+        self._require(Capability.NATIVE, "native")
         return self._policy.call("native", lambda: self._driver.native)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cloud_common.core._capabilities import SERVICES, Capability
 from cloud_common.core._contracts import CLIENT_BASES
@@ -109,7 +109,7 @@ class ProviderInfo:
     url_schemes: tuple[str, ...] = ()
     capabilities: frozenset[str] = frozenset()
     harness: str | None = None
-    bucket_rules: BucketRules = DEFAULT_BUCKET_RULES
+    bucket_rules: BucketRules | Literal["s3", "gcs"] = DEFAULT_BUCKET_RULES
     filesystem_keys: bool = False
     environment: Mapping[str, str] = field(default_factory=dict)
     options: str | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cloud_common.core._capabilities import Capability
-from cloud_common.core._contracts import DownloadTarget, StorageClient, UploadSource
+from cloud_common.core._contracts import DownloadTarget, PathOrFile, StorageClient, UploadSource
 from cloud_common.core._objects import ObjectInfo
 from cloud_common.core._portable import PortableClient, naming_the_provider
 from cloud_common.core._urls import object_url
@@ -449,7 +449,7 @@ class CloudStorage(PortableClient, StorageClient):
             op,
             self._url(bucket, key),
             lambda: self._driver.upload_stream(
-                bucket, key, source, content_type=content_type, **extra
+                bucket, key, cast("PathOrFile", source), content_type=content_type, **extra
             ),
             object,
         )
@@ -490,7 +490,9 @@ class CloudStorage(PortableClient, StorageClient):
             written: int = self._call(
                 op,
                 where,
-                lambda: self._driver.download_stream(bucket, key, stream, byte_range=checked),
+                lambda: self._driver.download_stream(
+                    bucket, key, cast("PathOrFile", stream), byte_range=checked
+                ),
                 int,
             )
             return written
