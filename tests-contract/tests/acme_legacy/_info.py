@@ -37,5 +37,5 @@ PROVIDER = ProviderInfo(
         }
     ),
     harness="acme_legacy.testing:AcmeHarness",
-    bucket_rules="s3",  # type: ignore[arg-type]  # 0.2 form: core accepts it, types only 0.3
+    bucket_rules="s3",  # 0.2 form: core accepts it
 )

@@ -213,7 +213,7 @@ class AcmeStorageClient(AcmeClient, StorageClient):
 
         return self._policy.call("copy_file", run, resource=f"acme://{src_bucket}/{src_key}")
 
-    def upload_stream(  # type: ignore[override]  # 0.3 widened the ABC's source
+    def upload_stream(
         self,
         bucket: str,
         key: str,
@@ -233,7 +233,7 @@ class AcmeStorageClient(AcmeClient, StorageClient):
 
         return self._policy.call("upload_stream", run, resource=f"acme://{bucket}/{key}")
 
-    def download_stream(  # type: ignore[override]  # 0.3 widened the ABC's dest
+    def download_stream(
         self,
         bucket: str,
         key: str,

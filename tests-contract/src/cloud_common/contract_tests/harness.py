@@ -25,15 +25,39 @@ HANDLER_SOURCE = textwrap.dedent(
     {"return": value} returns value."""
 
 
+    import os
+    import time
+
+
+    class ContractFailure(Exception):
+        """The error type the suite expects in FunctionInvocationError.error_type."""
+
+
     def handler(event, context):
         if isinstance(event, dict) and "fail" in event:
-            raise RuntimeError(event["fail"])
+            raise ContractFailure(event["fail"])
         if isinstance(event, dict) and "return" in event:
             return event["return"]
+        if isinstance(event, dict) and "env" in event:
+            return {name: os.environ.get(name) for name in event["env"]}
+        if isinstance(event, dict) and "sleep" in event:
+            time.sleep(event["sleep"])
+            return "slept"
+        if isinstance(event, dict) and "context" in event:
+            return {
+                "function_name": context.function_name,
+                "memory_limit_in_mb": int(context.memory_limit_in_mb),
+                "remaining_ms": int(context.get_remaining_time_in_millis()),
+            }
         return event
     '''
 ).lstrip()
-"""Source of the module ``contract_handler.py`` every provider deploys in the suite."""
+"""Source of the module ``contract_handler.py`` every provider deploys in the suite.
+
+Events: ``{"fail": msg}`` raises ``ContractFailure(msg)``; ``{"return": v}`` returns ``v``;
+``{"env": [names]}`` returns those environment variables; ``{"sleep": s}`` sleeps ``s``
+seconds; ``{"context": 1}`` returns the context's ``function_name``,
+``memory_limit_in_mb`` and ``get_remaining_time_in_millis()``; anything else is echoed."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +111,37 @@ class Harness:
         skips the test that list calls then raise ``TransientError`` instead of
         returning ``[]``. Keep retries short (a timeout or retry option) if you can."""
         return None
+
+    def fault_client_options(self, service: str, endpoint_url: str) -> dict[str, Any] | None:
+        """Keyword arguments (used with ``credentials()``) that send every request the
+        ``service`` client makes to ``endpoint_url`` instead of the fake; None (default)
+        skips the tests that need it (each skip names this hook and is counted).
+
+        ``endpoint_url`` is ``http://127.0.0.1:PORT`` of a server the suite runs
+        (``cloud_common.contract_tests.faults``): either a ``Blackhole`` (accepts, never
+        answers) or an ``ActedThenResetProxy`` in front of ``fault_upstream_url(service)``.
+        Typically ``{**self.client_options(service), "endpoint_url": endpoint_url}``. Do not
+        set ``retry`` or ``timeouts``: the suite sets ``retry=RetryPolicy(deadline=...)``
+        and checks the call ends within 1.5x that deadline with the default timeouts.
+        Every request of the service must go there (uploads, invocations, operations
+        polled), or the never-answering test passes against the real fake and fails.
+        """
+        return None
+
+    def fault_upstream_url(self, service: str) -> str | None:
+        """``http://host:port`` of the fake serving ``service``'s API, which the suite's
+        ``ActedThenResetProxy`` forwards to (with the request's own Host header); None
+        (default) skips the safe-retry tests ("the server acted, then the connection
+        broke: a non-idempotent call is not replayed")."""
+        return None
+
+    def idempotency_token_sent(self, operation: str) -> bool:
+        """True when the provider sends the cloud's idempotency token with ``operation``
+        (``"create_instance"``, ``"create_function"``, ``"invoke"``, ``"upload"``), e.g. EC2
+        RunInstances' ClientToken, so the cloud ignores a replay: the safe-retry test then
+        accepts a replayed request. Default False: no replay is allowed after the request
+        may have reached the service."""
+        return False
 
     def instance_args(self) -> tuple[str, str]:
         """``(instance_type, image_id)`` that ``create_instance`` accepts."""
