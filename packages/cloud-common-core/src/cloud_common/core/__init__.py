@@ -5,38 +5,11 @@ Importing it imports no cloud SDK; providers are found through the entry-point g
 """
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from cloud_common.core.__about__ import __version__
 from cloud_common.core._capabilities import Capability
-from cloud_common.core._clients import (
-    StorageLocation,
-    get_compute_client,
-    get_serverless_client,
-    get_storage_client,
-    open_storage,
-)
-from cloud_common.core._compute import CloudCompute
-from cloud_common.core._contracts import (
-    ComputeClient,
-    DownloadTarget,
-    PathOrFile,
-    ServerlessClient,
-    StorageClient,
-    SupportsRead,
-    SupportsWrite,
-    UploadSource,
-)
 from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
-from cloud_common.core._models import (
-    NOT_SECRET_NAMES,
-    SECRET_NAME_PARTS,
-    CloudCredentials,
-    CloudResource,
-    is_secret_name,
-)
-from cloud_common.core._objects import ObjectInfo
-from cloud_common.core._options import ClientOptions
-from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
 from cloud_common.core._provider import CONTRACT_VERSION, SUPPORTED_CONTRACTS, ProviderInfo
 from cloud_common.core._registry import (
     ENTRY_POINT_GROUP,
@@ -48,17 +21,6 @@ from cloud_common.core._registry import (
     reload_providers,
     unregister,
 )
-from cloud_common.core._retry import (
-    Deadline,
-    RetryPolicy,
-    Timeouts,
-    default_retry,
-    default_timeouts,
-    set_defaults,
-)
-from cloud_common.core._serverless import CloudServerless
-from cloud_common.core._storage import CloudStorage
-from cloud_common.core._urls import ObjectURL, object_url, parse_object_url
 from cloud_common.core.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -82,6 +44,85 @@ from cloud_common.core.errors import (
     ValidationError,
 )
 from cloud_common.core.validation import DEFAULT_BUCKET_RULES, BucketRules
+
+if TYPE_CHECKING:
+    from cloud_common.core._clients import (
+        StorageLocation,
+        get_compute_client,
+        get_serverless_client,
+        get_storage_client,
+        open_storage,
+    )
+    from cloud_common.core._compute import CloudCompute
+    from cloud_common.core._contracts import (
+        ComputeClient,
+        DownloadTarget,
+        PathOrFile,
+        ServerlessClient,
+        StorageClient,
+        SupportsRead,
+        SupportsWrite,
+        UploadSource,
+    )
+    from cloud_common.core._models import (
+        NOT_SECRET_NAMES,
+        SECRET_NAME_PARTS,
+        CloudCredentials,
+        CloudResource,
+        is_secret_name,
+    )
+    from cloud_common.core._objects import ObjectInfo
+    from cloud_common.core._options import ClientOptions
+    from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
+    from cloud_common.core._retry import (
+        Deadline,
+        RetryPolicy,
+        Timeouts,
+        default_retry,
+        default_timeouts,
+        set_defaults,
+    )
+    from cloud_common.core._serverless import CloudServerless
+    from cloud_common.core._storage import CloudStorage
+    from cloud_common.core._urls import ObjectURL, object_url, parse_object_url
+
+_LAZY = {
+    "StorageLocation": "_clients",
+    "get_compute_client": "_clients",
+    "get_serverless_client": "_clients",
+    "get_storage_client": "_clients",
+    "open_storage": "_clients",
+    "CloudCompute": "_compute",
+    "ComputeClient": "_contracts",
+    "DownloadTarget": "_contracts",
+    "PathOrFile": "_contracts",
+    "ServerlessClient": "_contracts",
+    "StorageClient": "_contracts",
+    "SupportsRead": "_contracts",
+    "SupportsWrite": "_contracts",
+    "UploadSource": "_contracts",
+    "NOT_SECRET_NAMES": "_models",
+    "SECRET_NAME_PARTS": "_models",
+    "CloudCredentials": "_models",
+    "CloudResource": "_models",
+    "is_secret_name": "_models",
+    "ObjectInfo": "_objects",
+    "ClientOptions": "_options",
+    "ErrorPolicy": "_policy",
+    "RedactingFilter": "_policy",
+    "redact": "_policy",
+    "Deadline": "_retry",
+    "RetryPolicy": "_retry",
+    "Timeouts": "_retry",
+    "default_retry": "_retry",
+    "default_timeouts": "_retry",
+    "set_defaults": "_retry",
+    "CloudServerless": "_serverless",
+    "CloudStorage": "_storage",
+    "ObjectURL": "_urls",
+    "object_url": "_urls",
+    "parse_object_url": "_urls",
+}
 
 logging.getLogger("cloud_common").addHandler(logging.NullHandler())
 
@@ -160,3 +201,20 @@ __all__ = [
     "set_defaults",
     "unregister",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the client machinery on first use: ``import cloud_common.core`` and provider
+    discovery load only the registry, the errors and the declarations."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cloud_common.core' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(f"cloud_common.core.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

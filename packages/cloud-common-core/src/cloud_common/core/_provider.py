@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from cloud_common.core._capabilities import SERVICES, Capability
-from cloud_common.core._contracts import CLIENT_BASES
 from cloud_common.core._enums import PROVIDER_ID
-from cloud_common.core._options import ClientOptions
 from cloud_common.core.errors import (
     CloudError,
     IncompatibleProviderError,
@@ -28,6 +26,8 @@ from cloud_common.core.validation import DEFAULT_BUCKET_RULES, BucketRules, buck
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from cloud_common.core._options import ClientOptions
 
 __all__ = ["CONTRACT_VERSION", "CREDENTIAL_FIELDS", "SUPPORTED_CONTRACTS", "ProviderInfo"]
 
@@ -176,6 +176,8 @@ class ProviderInfo:
             NotSupportedError: the provider has no such service.
             PluginError: the class cannot be imported or is not a client of that service.
         """
+        from cloud_common.core._contracts import CLIENT_BASES  # noqa: PLC0415 - not for discovery
+
         target = self.services.get(service)
         if target is None:
             raise NotSupportedError(
@@ -193,6 +195,8 @@ class ProviderInfo:
 
     def options_class(self) -> type[ClientOptions] | None:
         """The provider's ``ClientOptions`` subclass, or None (0.2: keyword options)."""
+        from cloud_common.core._options import ClientOptions  # noqa: PLC0415 - not for discovery
+
         if self.options is None:
             return None
         cls = load_target(self.options, self.id)

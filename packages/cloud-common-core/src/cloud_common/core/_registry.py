@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -74,6 +73,7 @@ def _entry_points(group: str) -> Iterator[_EntryPoint]:
     parser it pulls in: discovery is on the import path of every program using core.
     """
     seen: set[str] = set()
+    marker = group.encode()
     for entry in sys.path:
         try:
             names = sorted(os.listdir(entry or "."))
@@ -84,17 +84,19 @@ def _entry_points(group: str) -> Iterator[_EntryPoint]:
             if not dot or suffix not in ("dist-info", "egg-info"):
                 continue
             dist, _, version = stem.partition("-")
-            key = re.sub(r"[-_.]+", "-", dist).lower()
+            key = "-".join(filter(None, dist.replace("_", "-").replace(".", "-").split("-")))
+            key = key.lower()
             if key in seen:
                 continue
             seen.add(key)
             try:
-                with open(
-                    os.path.join(entry or ".", folder, "entry_points.txt"), encoding="utf-8"
-                ) as f:
-                    text = f.read()
+                with open(os.path.join(entry or ".", folder, "entry_points.txt"), "rb") as f:
+                    data = f.read()
             except OSError:
                 continue
+            if marker not in data:  # most distributions declare no provider: skip parsing
+                continue
+            text = data.decode("utf-8", "replace")
             section = None
             for raw in text.splitlines():
                 line = raw.strip()
