@@ -118,18 +118,3 @@ def test_planted_bucket_link_is_never_followed(
         storage.delete_bucket("linked")
     assert "linked" not in storage.list_buckets()
     assert snapshot(outside) == before
-
-
-def test_planted_metadata_link_is_never_followed(
-    storage: CloudStorage, bucket: str, root: Path, outside: Path
-) -> None:
-    storage.upload_file(bucket, "dir/k", b"v", "text/plain")
-    meta_dir = root / "storage" / "meta" / bucket / "dir"
-    for child in meta_dir.iterdir():
-        child.unlink()
-    meta_dir.rmdir()
-    os.symlink(outside, meta_dir)
-    before = snapshot(outside)
-    with pytest.raises(ValidationError):
-        storage.upload_file(bucket, "dir/k2", b"v")
-    assert snapshot(outside) == before

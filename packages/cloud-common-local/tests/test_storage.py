@@ -361,7 +361,8 @@ def test_streams_use_bounded_memory(storage: CloudStorage, bucket: str, tmp_path
 def test_bytes_without_matching_metadata_get_defaults_and_true_md5(
     storage: CloudStorage, bucket: str, root: Path
 ) -> None:
-    """A writer killed between its two renames leaves new bytes beside old metadata."""
+    """Bytes changed in place by hand are no longer described by the record sealed into
+    the file: defaults, and the MD5 of the bytes that are there."""
     storage.upload_file(bucket, "k", b"old", "text/old", metadata={"v": "old"})
     (root / "storage" / "buckets" / bucket / "k").write_bytes(b"new bytes")
     info = storage.stat_object(bucket, "k")

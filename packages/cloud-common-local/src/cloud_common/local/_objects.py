@@ -1,36 +1,35 @@
 """The on-disk layout of local storage, and the atomic operations on it: ``ObjectStore``.
 
-Layout under the root::
+Layout under the root (layout 2)::
 
-    storage/buckets/<bucket>/<key>   the object's bytes (a plain file; ``/`` in keys are folders)
-    storage/meta/<bucket>/<key>      JSON beside it: etag, content type, user metadata and the
-                                     identity (inode, size, mtime) of the bytes it describes
-    storage/etags/<bucket>/<key>     MD5 of a large streamed object, computed when first asked
+    storage/layout                   the layout version and record format (``_layout.py``)
+    storage/buckets/<bucket>/<key>   one file per object: its bytes, with its record (etag,
+                                     content type, user metadata) sealed into the same file
+                                     (``_records.py``); ``/`` in keys are folders
     storage/tmp/                     files being written (renamed into place when complete)
-    storage/locks/<n>                lock files: a writer or deleter of a key holds one of them
-                                     (chosen by hashing bucket and key) around its two renames
 
-Names arrive checked by core (``CloudStorage``); every path built here still goes
-through ``inside()``, which refuses links planted below the root.
+A write seals the record into a temporary file, then renames it into place: one atomic
+step makes bytes and metadata visible together. A reader opens the file and reads both
+from that one inode: no lock anywhere, readers never wait.
+
+The root is opened once; ``storage``, ``buckets`` and ``tmp`` must be real folders of the
+current user. Every later operation is relative to an open folder handle and never follows
+a symbolic link (``_folders.py``). Names arrive checked by core (``CloudStorage``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import json
-import logging
+import errno
 import os
 import stat
-import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from cloud_common.core import (
     BucketNotFoundError,
@@ -40,19 +39,21 @@ from cloud_common.core import (
     ValidationError,
     object_url,
 )
-from cloud_common.local._root import ensure_dir, inside
-from cloud_common.local._transfer import CHUNK, write_all
+from cloud_common.local._folders import LINK_ERRNOS, Chain, holds_file, open_child, remove_tree
+from cloud_common.local._layout import open_layout
+from cloud_common.local._records import DEFAULT_CONTENT_TYPE, Record
+from cloud_common.local._root import FOLDER_FLAGS, NOFOLLOW, open_folder, open_root
+from cloud_common.local._transfer import md5_of
 
 __all__ = ["DEFAULT_CONTENT_TYPE", "Fill", "ObjectStore", "Opened"]
 
-logger = logging.getLogger(__name__)
-
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_READ = os.O_RDONLY | NOFOLLOW | _BINARY | _CLOEXEC
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _BINARY | _CLOEXEC
 _STALE_TMP_SECONDS = 24 * 3600
 _RETRIES = 8
-_LOCK_STRIPES = 64
+_UTC = timezone.utc
 
 Fill = Callable[[int], "tuple[str | None, int]"]
 """Writes an object's bytes into a descriptor; returns ``(md5 hex or None, size)``."""
@@ -60,10 +61,17 @@ Fill = Callable[[int], "tuple[str | None, int]"]
 
 @dataclass
 class Opened:
-    """An object opened for reading: its descriptor and what is known about it."""
+    """An object opened for reading: its descriptor and what is known about it (its bytes
+    are the first ``info.size`` bytes of the file)."""
 
     fd: int
     info: ObjectInfo
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 class ObjectStore:
@@ -72,20 +80,35 @@ class ObjectStore:
     Args:
         root: The provider's root folder (already resolved).
         durable: ``fsync`` each object before it becomes visible.
+
+    Raises:
+        ValidationError: an internal folder is a link, a file or another user's.
     """
 
     def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
         self.durable = durable
-        top = root / "storage"
-        self._buckets = top / "buckets"
-        self._meta = top / "meta"
-        self._tmp = top / "tmp"
-        self._etags = top / "etags"
-        self._locks = top / "locks"
-        for folder in (top, self._buckets, self._meta, self._tmp, self._etags, self._locks):
-            folder.mkdir(mode=0o700, exist_ok=True)
+        fds: list[int] = []
+        self._finalizer = weakref.finalize(self, _close_all, fds)
+        try:
+            fds.append(open_root(root))
+            top = f"{root}{os.sep}storage"
+            storage = open_folder(fds[0], "storage", top)
+            fds.append(storage)
+            self._buckets = open_folder(storage, "buckets", f"{top}{os.sep}buckets")
+            fds.append(self._buckets)
+            self._tmp = open_folder(storage, "tmp", f"{top}{os.sep}tmp")
+            fds.append(self._tmp)
+            self.format = open_layout(storage, top, self._buckets, self._tmp)
+        except BaseException:
+            self._finalizer()
+            raise
+        self._buckets_path = f"{top}{os.sep}buckets"
         self._sweep_tmp()
+
+    def close(self) -> None:
+        """Close the folder handles. Safe to call twice."""
+        self._finalizer()
 
     # -- buckets ----------------------------------------------------------------------
 
@@ -95,10 +118,8 @@ class ObjectStore:
             return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
 
     def create_bucket(self, name: str) -> None:
-        """Create a bucket's folders (nothing when they exist)."""
-        self.bucket_dir(name)
-        ensure_dir(self._meta, [name], "bucket")
-        ensure_dir(self._buckets, [name], "bucket")
+        """Create a bucket's folder (nothing when it exists)."""
+        os.close(open_child(self._buckets, name, "bucket", create=True))
 
     def delete_bucket(self, name: str) -> None:
         """Delete an empty bucket (nothing when it is absent).
@@ -106,68 +127,42 @@ class ObjectStore:
         Raises:
             ConflictError: the bucket holds objects.
         """
-        folder = self.bucket_dir(name)
-        if not folder.is_dir():
-            return
-        if _holds_file(folder):
-            raise ConflictError(f"bucket {name!r} is not empty")
-        parked = self._tmp / f"bucket-{uuid.uuid4().hex}"
         try:
-            os.rename(folder, parked)
-        except FileNotFoundError:
+            folder = self._open_bucket(name)
+        except BucketNotFoundError:
             return
-        if _holds_file(parked):  # a writer got in between: put it back
-            with contextlib.suppress(OSError):
-                os.rename(parked, folder)
-            raise ConflictError(f"bucket {name!r} is not empty")
-        _rmtree(parked)
-        for tree in (self._meta, self._etags):
-            side = tree / name
-            if side.is_dir() and not side.is_symlink():
-                parked_side = self._tmp / f"side-{uuid.uuid4().hex}"
+        try:
+            if holds_file(folder):
+                raise ConflictError(f"bucket {name!r} is not empty")
+            parked = f"bucket-{uuid.uuid4().hex}"
+            try:
+                os.rename(name, parked, src_dir_fd=self._buckets, dst_dir_fd=self._tmp)
+            except FileNotFoundError:
+                return
+            if holds_file(folder):  # a writer got in between: put it back
                 with contextlib.suppress(OSError):
-                    os.rename(side, parked_side)
-                    _rmtree(parked_side)
+                    os.rename(parked, name, src_dir_fd=self._tmp, dst_dir_fd=self._buckets)
+                raise ConflictError(f"bucket {name!r} is not empty")
+        finally:
+            os.close(folder)
+        for _ in range(_RETRIES):  # a writer holding the folder may still add to it
+            remove_tree(self._tmp, parked)
+            try:
+                os.stat(parked, dir_fd=self._tmp, follow_symlinks=False)
+            except FileNotFoundError:
+                break
 
-    # -- objects ----------------------------------------------------------------------
-
-    def delete(self, bucket: str, key: str) -> None:
-        """Delete an object and its side files, then folders left empty.
-
-        Raises:
-            BucketNotFoundError: the bucket does not exist.
-        """
-        self.require_bucket(bucket)
-        data_path, meta_path = self.paths(bucket, key)
-        if data_path.is_dir():
-            return
-        etag_path = inside(self._etags, [bucket, *key.split("/")], "key")
-        with self._key_lock(bucket, key):
-            for path in (data_path, meta_path, etag_path):
-                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                    os.unlink(path)
-        self._prune(self._buckets / bucket, data_path.parent)
-        self._prune(self._meta / bucket, meta_path.parent)
-        self._prune(self._etags / bucket, etag_path.parent)
-
-    def folder(self, bucket: str, parts: list[str]) -> Path:
-        """The folder ``parts`` of a bucket, for listing (checked for links)."""
-        return inside(self._buckets, [bucket, *parts], "prefix")
-
-    def bucket_dir(self, bucket: str) -> Path:
-        return inside(self._buckets, [bucket], "bucket")
-
-    def paths(self, bucket: str, key: str) -> tuple[Path, Path]:
-        parts = [bucket, *key.split("/")]
-        return inside(self._buckets, parts, "key"), inside(self._meta, parts, "key")
-
-    def require_bucket(self, bucket: str) -> Path:
-        folder = self.bucket_dir(bucket)
-        if not folder.is_dir():
+    def _open_bucket(self, bucket: str) -> int:
+        try:
+            return open_child(self._buckets, bucket, "bucket", create=False)
+        except (FileNotFoundError, NotADirectoryError):
             raise BucketNotFoundError(
                 f"bucket {bucket!r} does not exist", resource=object_url("local", bucket)
-            )
-        return folder
+            ) from None
+
+    def require_bucket(self, bucket: str) -> None:
+        """Raises ``BucketNotFoundError`` when the bucket does not exist."""
+        os.close(self._open_bucket(bucket))
 
     def _sweep_tmp(self) -> None:
         """Remove temporary files that writers killed long ago left behind."""
@@ -177,9 +172,11 @@ class ObjectStore:
                 with contextlib.suppress(OSError):
                     if entry.stat(follow_symlinks=False).st_mtime < cutoff:
                         if entry.is_dir(follow_symlinks=False):
-                            _rmtree(Path(entry.path))
+                            remove_tree(self._tmp, entry.name)
                         else:
-                            os.unlink(entry.path)
+                            os.unlink(entry.name, dir_fd=self._tmp)
+
+    # -- writing ----------------------------------------------------------------------
 
     def commit(
         self,
@@ -189,304 +186,283 @@ class ObjectStore:
         content_type: str | None,
         metadata: dict[str, str] | None,
     ) -> str:
-        """Write a temporary file with ``fill(fd) -> (etag, size)``, then rename it (and its
-        metadata) into place: readers see the old object or the new one, never a part."""
-        self.require_bucket(bucket)
-        data_path, meta_path = self.paths(bucket, key)
-        fd, data_tmp = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
-        meta_tmp = ""
+        """Write a temporary file with ``fill(fd) -> (etag, size)``, seal its record into
+        it, then rename it into place: readers see the old object or the new one, never a
+        part, and never bytes of one with metadata of the other."""
+        folder = self._open_bucket(bucket)
         try:
+            name = f"obj-{uuid.uuid4().hex}"
+            fd = os.open(name, _CREATE, 0o600, dir_fd=self._tmp)
             try:
-                etag, size = fill(fd)
-                st = os.fstat(fd)
-            finally:
-                os.close(fd)
-            record = {
-                "etag": etag,
-                "size": size,
-                "content_type": content_type or DEFAULT_CONTENT_TYPE,
-                "metadata": dict(metadata or {}),
-                "fingerprint": _fingerprint(st),
-            }
-            mfd, meta_tmp = tempfile.mkstemp(dir=self._tmp, prefix="meta-")
-            try:
-                write_all(mfd, json.dumps(record, ensure_ascii=False).encode("utf-8"))
-            finally:
-                os.close(mfd)
-            self._place(bucket, key, data_path, meta_path, data_tmp, meta_tmp)
-        except BaseException:
-            for leftover in (data_tmp, meta_tmp):
-                if leftover:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
-            raise
+                try:
+                    etag, _ = fill(fd)
+                    record = Record(
+                        etag, content_type or DEFAULT_CONTENT_TYPE, dict(metadata or {})
+                    )
+                    self.format.seal(fd, record)
+                    if self.durable:
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
+                self._place(folder, bucket, key, name)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=self._tmp)
+                raise
+        finally:
+            os.close(folder)
         return object_url("local", bucket, key)
 
-    def _place(
-        self, bucket: str, key: str, data_path: Path, meta_path: Path, data_tmp: str, meta_tmp: str
-    ) -> None:
-        folders = key.split("/")[:-1]
-        meta_placed = False
+    def _place(self, bucket_fd: int, bucket: str, key: str, name: str) -> None:
+        *folders, leaf = key.split("/")
         for attempt in range(_RETRIES):
             try:
-                self._make_parents(bucket, key, folders)
-                if data_path.is_dir() and not data_path.is_symlink():
-                    raise ConflictError(
-                        f"key {key!r} is a folder of other keys: the local provider cannot "
-                        "store an object under the same name"
-                    )
-                # Two writers must not interleave their renames (meta A, meta B, data B,
-                # data A would leave A's bytes described by B's metadata).
-                with self._key_lock(bucket, key):
-                    if not meta_placed:
-                        os.replace(meta_tmp, meta_path)
-                        meta_placed = True
-                    os.replace(data_tmp, data_path)
+                with Chain(bucket_fd).descend(folders, "key", create=True) as chain:
+                    self._check_target(chain.last, leaf, key)
+                    os.rename(name, leaf, src_dir_fd=self._tmp, dst_dir_fd=chain.last)
+                    self._check_bucket_kept(bucket_fd, bucket)
                 return
+            except NotADirectoryError:
+                raise ConflictError(
+                    f"key {key!r} continues the name of an existing object as a folder: the "
+                    "local provider cannot store both 'a' and 'a/b'"
+                ) from None
+            except IsADirectoryError:
+                raise self._folder_conflict(key) from None
             except FileNotFoundError:
                 # A concurrent delete pruned a folder we had just made: make it again.
-                if attempt == _RETRIES - 1 or not os.path.exists(data_tmp):
+                self._check_bucket_kept(bucket_fd, bucket)
+                if attempt == _RETRIES - 1:
                     raise
-            except IsADirectoryError:
-                raise ConflictError(
-                    f"key {key!r} is a folder of other keys: the local provider cannot "
-                    "store an object under the same name"
-                ) from None
 
-    @contextlib.contextmanager
-    def _key_lock(self, bucket: str, key: str) -> Iterator[None]:
-        """Hold the lock stripe of one key, across threads and processes (``flock``)."""
-        digest = hashlib.blake2b(f"{bucket}/{key}".encode(), digest_size=4).digest()
-        path = self._locks / f"{int.from_bytes(digest, 'big') % _LOCK_STRIPES:02d}"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+    def _check_target(self, folder: int, leaf: str, key: str) -> None:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # releases the lock
-
-    def _make_parents(self, bucket: str, key: str, folders: list[str]) -> None:
-        try:
-            ensure_dir(self._buckets / bucket, folders, "key")
-            ensure_dir(ensure_dir(self._meta, [bucket], "bucket"), folders, "key")
-        except NotADirectoryError:
-            raise ConflictError(
-                f"key {key!r} continues the name of an existing object as a folder: the "
-                "local provider cannot store both 'a' and 'a/b'"
-            ) from None
+            mode = os.stat(leaf, dir_fd=folder, follow_symlinks=False).st_mode
         except FileNotFoundError:
-            if not (self._buckets / bucket).is_dir():
+            return
+        if stat.S_ISLNK(mode):
+            raise ValidationError(
+                f"key reaches {leaf!r}, a symbolic link inside the local root: links are "
+                "never followed"
+            )
+        if stat.S_ISDIR(mode):
+            raise self._folder_conflict(key)
+
+    @staticmethod
+    def _folder_conflict(key: str) -> ConflictError:
+        return ConflictError(
+            f"key {key!r} is a folder of other keys: the local provider cannot store an "
+            "object under the same name"
+        )
+
+    def _check_bucket_kept(self, bucket_fd: int, bucket: str) -> None:
+        """Return when the folder ``bucket_fd`` is still the bucket; raise
+        ``BucketNotFoundError`` when it was deleted since it was opened.
+
+        A ``delete_bucket`` that parked the folder meanwhile either puts it back (it found
+        this write: the write is stored) or removes it (the write is gone): wait for which.
+        """
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                now: int | None = os.stat(
+                    bucket, dir_fd=self._buckets, follow_symlinks=False
+                ).st_ino
+            except FileNotFoundError:
+                now = None
+            here = os.fstat(bucket_fd)
+            if now == here.st_ino:
+                return
+            if here.st_nlink == 0 or now is not None or time.monotonic() > deadline:
                 raise BucketNotFoundError(
-                    f"bucket {bucket!r} does not exist", resource=object_url("local", bucket)
-                ) from None
-            raise
+                    f"bucket {bucket!r} was deleted during the write",
+                    resource=object_url("local", bucket),
+                )
+            time.sleep(0.0005)
+
+    # -- reading ----------------------------------------------------------------------
 
     def open(self, bucket: str, key: str, *, describe: bool = True) -> Opened:
-        """Open an object and (``describe``) read its metadata, consistently with the bytes."""
-        bucket_dir = self.bucket_dir(bucket)
-        data_path, _ = self.paths(bucket, key)
+        """Open an object; its size, and (``describe``) its record, from the same inode."""
         where = object_url("local", bucket, key)
+        *folders, leaf = key.split("/")
+        missing = ObjectNotFoundError(f"no object {key!r} in bucket {bucket!r}", resource=where)
+        bucket_fd = self._open_bucket(bucket)
         try:
-            fd = os.open(data_path, os.O_RDONLY | _NOFOLLOW | _BINARY)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            if not bucket_dir.is_dir():
-                raise BucketNotFoundError(
-                    f"bucket {bucket!r} does not exist", resource=where
-                ) from None
-            raise ObjectNotFoundError(
-                f"no object {key!r} in bucket {bucket!r}", resource=where
-            ) from None
+            with Chain(bucket_fd) as chain:
+                try:
+                    chain.descend(folders, "key", create=False)
+                    fd = os.open(leaf, _READ, dir_fd=chain.last)
+                except (FileNotFoundError, NotADirectoryError):
+                    raise missing from None
+                except OSError as exc:
+                    if exc.errno in LINK_ERRNOS:
+                        raise ValidationError(
+                            f"key reaches {leaf!r}, a symbolic link inside the local root: "
+                            "links are never followed"
+                        ) from None
+                    raise
+        finally:
+            os.close(bucket_fd)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise ObjectNotFoundError(f"no object {key!r} in bucket {bucket!r}", resource=where)
-            record = (
-                self._record(bucket, key, st, fd)
-                if describe
-                else {"etag": None, "content_type": None, "metadata": {}}
-            )
+                raise missing
+            info = self._describe(fd, key, st, describe)
         except BaseException:
             os.close(fd)
             raise
-        info = ObjectInfo(
-            key=key,
-            size=st.st_size,
-            etag=record["etag"],
-            content_type=record["content_type"],
-            last_modified=datetime.fromtimestamp(st.st_mtime, tz=timezone.utc),
-            metadata=record["metadata"],
-        )
         return Opened(fd, info)
 
-    def _record(self, bucket: str, key: str, st: os.stat_result, fd: int) -> dict[str, Any]:
-        """The metadata written with these bytes. A writer between its two renames is waited
-        for; one killed there leaves bytes without metadata: defaults are used and the etag
-        is computed."""
-        parts = [bucket, *key.split("/")]
-        wanted = _fingerprint(st)
-        record: dict[str, Any] | None = None
-        try:
-            meta_path: Path | None = inside(self._meta, parts, "key")
-        except ValidationError:
-            meta_path = None
-        for attempt in range(_RETRIES):
-            found = _read_json(meta_path) if meta_path is not None else None
-            if found is not None and found.get("fingerprint") == wanted:
-                record = found
-                break
-            if meta_path is None or attempt == _RETRIES - 1:
-                break
-            time.sleep(0.001 * (attempt + 1))
-        if record is None:
-            logger.debug("metadata of %s/%s does not match its bytes; using defaults", bucket, key)
-            record = {"etag": None, "content_type": DEFAULT_CONTENT_TYPE, "metadata": {}}
-        if not record.get("etag"):
-            record["etag"] = self._lazy_etag(parts, wanted, fd)
-        return record
-
-    def _lazy_etag(self, parts: list[str], wanted: list[int], fd: int) -> str:
-        """The MD5 of an object written without one, computed once and kept in the etag tree."""
-        try:
-            cache_path: Path | None = inside(self._etags, parts, "key")
-        except ValidationError:
-            cache_path = None
-        cached = _read_json(cache_path) if cache_path is not None else None
-        if cached is not None and cached.get("fingerprint") == wanted and cached.get("etag"):
-            return str(cached["etag"])
-        digest = hashlib.md5(usedforsecurity=False)
-        offset = 0
-        while chunk := os.pread(fd, CHUNK, offset):
-            digest.update(chunk)
-            offset += len(chunk)
-        etag = digest.hexdigest()
-        if cache_path is not None:
-            with contextlib.suppress(OSError, ValidationError):
-                ensure_dir(self._etags, parts[:-1], "key")
-                tfd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="etag-")
-                try:
-                    write_all(tfd, json.dumps({"etag": etag, "fingerprint": wanted}).encode())
-                finally:
-                    os.close(tfd)
-                try:
-                    os.replace(tmp, cache_path)
-                except OSError:
-                    os.unlink(tmp)
-        return etag
-
-    def _entries(self, folder: Path, rest: str) -> list[tuple[bytes, str, bool]]:
-        try:
-            with os.scandir(folder) as it:
-                found = []
-                for entry in it:
-                    if not entry.name.startswith(rest):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        found.append(
-                            (
-                                (entry.name + "/").encode("utf-8", "surrogateescape"),
-                                entry.name,
-                                True,
-                            )
-                        )
-                    elif entry.is_file(follow_symlinks=False):
-                        found.append(
-                            (entry.name.encode("utf-8", "surrogateescape"), entry.name, False)
-                        )
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        found.sort()
-        return found
-
-    def walk(self, bucket: str, folder: Path, base: str, rest: str) -> Iterator[ObjectInfo]:
-        for _, name, is_dir in self._entries(folder, rest):
-            if is_dir:
-                yield from self.walk(bucket, folder / name, f"{base}{name}/", "")
-            else:
-                info = self._info(bucket, folder / name, f"{base}{name}")
-                if info is not None:
-                    yield info
-
-    def one_level(self, bucket: str, folder: Path, base: str, rest: str) -> Iterator[ObjectInfo]:
-        for _, name, is_dir in self._entries(folder, rest):
-            if is_dir:
-                if _holds_file(folder / name):
-                    yield ObjectInfo(key=f"{base}{name}/", is_prefix=True)
-            else:
-                info = self._info(bucket, folder / name, f"{base}{name}")
-                if info is not None:
-                    yield info
-
-    def _info(self, bucket: str, path: Path, key: str) -> ObjectInfo | None:
-        try:
-            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY)
-        except OSError:
-            return None  # deleted meanwhile, or a link: not an object
-        try:
-            st = os.fstat(fd)
-            record = self._record(bucket, key, st, fd)
-        finally:
-            os.close(fd)
+    def _describe(self, fd: int, key: str, st: os.stat_result, describe: bool) -> ObjectInfo:
+        if not describe and self.format.late_etag:  # the size is the file's
+            return ObjectInfo(key=key, size=st.st_size)
+        size, record = self.format.read(fd, st.st_size)
+        if not describe:
+            return ObjectInfo(key=key, size=size)
+        if record is None or not record.describes(st):  # bytes placed by hand: defaults
+            record = Record(None, DEFAULT_CONTENT_TYPE, {})
+        if not record.etag:
+            record = self._late_etag(fd, size, st, record)
         return ObjectInfo(
             key=key,
-            size=st.st_size,
-            etag=record["etag"],
-            content_type=record["content_type"],
-            last_modified=datetime.fromtimestamp(st.st_mtime, tz=timezone.utc),
-            metadata=record["metadata"],
+            size=size,
+            etag=record.etag,
+            content_type=record.content_type,
+            last_modified=datetime.fromtimestamp(st.st_mtime, tz=_UTC),
+            metadata=record.metadata,
         )
 
-    @staticmethod
-    def _prune(top: Path, folder: Path) -> None:
-        while folder != top and top in folder.parents:
+    def _late_etag(self, fd: int, size: int, st: os.stat_result, record: Record) -> Record:
+        """The MD5 of an object written without one (a large file streamed from a path),
+        computed once and, where the format allows, kept in its record."""
+        record = record._replace(etag=md5_of(fd, size), stamp=[st.st_size, st.st_mtime_ns])
+        if self.format.late_etag:
+            with contextlib.suppress(OSError):
+                self.format.add_etag(fd, record)
+        return record
+
+    # -- listing ----------------------------------------------------------------------
+
+    def listing(
+        self, bucket: str, parts: list[str], rest: str, *, one_level: bool
+    ) -> Iterator[ObjectInfo]:
+        """Objects (and with ``one_level`` the folders as prefixes) of the folder ``parts``
+        whose names start with ``rest``, in key order.
+
+        Raises:
+            BucketNotFoundError: no such bucket (at the first item).
+            ValidationError: the folder is reached through a link.
+        """
+        bucket_fd = self._open_bucket(bucket)
+        try:
             try:
-                os.rmdir(folder)
-            except OSError:
+                chain = Chain(bucket_fd).descend(parts, "prefix", create=False)
+            except (FileNotFoundError, NotADirectoryError):
                 return
-            folder = folder.parent
+            with chain:
+                path = os.sep.join([self._buckets_path, bucket, *parts])
+                base = "".join(f"{part}/" for part in parts)
+                yield from self._walk(chain.last, path, base, rest, one_level)
+        finally:
+            os.close(bucket_fd)
 
-
-def _fingerprint(st: os.stat_result) -> list[int]:
-    return [st.st_ino, st.st_size, st.st_mtime_ns]
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _holds_file(folder: Path) -> bool:
-    """True when a regular file lies anywhere below ``folder``."""
-    try:
+    def _walk(
+        self, folder: int, path: str, base: str, rest: str, one_level: bool
+    ) -> Iterator[ObjectInfo]:
+        found: list[tuple[bytes, os.DirEntry[str], bool]] = []
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_file(follow_symlinks=False):
-                    return True
-                if entry.is_dir(follow_symlinks=False) and _holds_file(Path(entry.path)):
-                    return True
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    return False
+                name = entry.name
+                if rest and not name.startswith(rest):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    found.append(((name + "/").encode("utf-8", "surrogateescape"), entry, True))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((name.encode("utf-8", "surrogateescape"), entry, False))
+        found.sort(key=lambda item: item[0])
+        read_at = self.format.read_at
+        for _, entry, is_dir in found:
+            name = entry.name
+            if is_dir:
+                try:
+                    sub = os.open(name, FOLDER_FLAGS, dir_fd=folder)
+                except OSError:
+                    continue  # removed meanwhile (or replaced by a link: never followed)
+                try:
+                    if one_level:
+                        if holds_file(sub):
+                            yield ObjectInfo(key=f"{base}{name}/", is_prefix=True)
+                    else:
+                        yield from self._walk(
+                            sub, f"{path}{os.sep}{name}", f"{base}{name}/", "", False
+                        )
+                finally:
+                    os.close(sub)
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+                size, record = read_at(folder, path, name, st.st_size)
+            except OSError:
+                continue  # deleted meanwhile
+            if record is None or not record.etag or not record.describes(st):
+                described = self._reopen(folder, name, f"{base}{name}")
+                if described is not None:
+                    yield described
+                continue
+            yield ObjectInfo(
+                key=f"{base}{name}",
+                size=size,
+                etag=record.etag,
+                content_type=record.content_type,
+                last_modified=datetime.fromtimestamp(st.st_mtime, tz=_UTC),
+                metadata=record.metadata,
+            )
 
+    def _reopen(self, folder: int, name: str, key: str) -> ObjectInfo | None:
+        """Describe an object whose record lacks an etag (computed, then kept)."""
+        try:
+            fd = os.open(name, _READ, dir_fd=folder)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            return self._describe(fd, key, st, True) if stat.S_ISREG(st.st_mode) else None
+        finally:
+            os.close(fd)
 
-def _rmtree(folder: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
-        for name in filenames:
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(dirpath, name))
-        for name in dirnames:
-            path = os.path.join(dirpath, name)
-            with contextlib.suppress(OSError):
-                if os.path.islink(path):
-                    os.unlink(path)
-                else:
-                    os.rmdir(path)
-    with contextlib.suppress(OSError):
-        os.rmdir(folder)
+    # -- deleting ---------------------------------------------------------------------
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete an object, then the folders it leaves empty (nothing when absent).
+
+        Raises:
+            BucketNotFoundError: the bucket does not exist.
+        """
+        *folders, leaf = key.split("/")
+        bucket_fd = self._open_bucket(bucket)
+        try:
+            with Chain(bucket_fd) as chain:
+                try:
+                    chain.descend(folders, "key", create=False)
+                    mode = os.stat(leaf, dir_fd=chain.last, follow_symlinks=False).st_mode
+                except (FileNotFoundError, NotADirectoryError):
+                    return
+                if stat.S_ISLNK(mode):
+                    raise ValidationError(
+                        f"key reaches {leaf!r}, a symbolic link inside the local root: "
+                        "links are never followed"
+                    )
+                if stat.S_ISDIR(mode):
+                    return  # a folder of other keys is not an object
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leaf, dir_fd=chain.last)
+                for depth in range(len(folders), 0, -1):  # prune folders left empty
+                    try:
+                        os.rmdir(folders[depth - 1], dir_fd=chain.fds[depth - 1])
+                    except OSError as exc:
+                        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                            break
+                        raise
+        finally:
+            os.close(bucket_fd)

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import os
 import secrets
-import tempfile
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, urlencode
 
 from cloud_common.core import ValidationError
+from cloud_common.local._root import NOFOLLOW, open_root
 
 if TYPE_CHECKING:
     from cloud_common.core import CloudCredentials
@@ -81,28 +82,63 @@ def load_secret(root: Path) -> bytes:
 
     Creation is atomic across processes: the secret is written to a temporary file that is
     then hard-linked into place, so a second process either links first or reads the winner.
+    The file is opened relative to the root without following a link.
+
+    Raises:
+        ValidationError: ``presign.key`` is a link, not a file, or another user's.
     """
-    path = root / SECRET_FILE
-    for _ in range(3):
-        try:
-            with open(path, "rb") as handle:
-                secret = handle.read()
-            if len(secret) >= 32:
+    root_fd = open_root(root)
+    try:
+        for _ in range(3):
+            secret = _read_secret(root_fd, root / SECRET_FILE)
+            if secret is not None:
                 return secret
-        except FileNotFoundError:
-            pass
-        fd, tmp = tempfile.mkstemp(dir=root, prefix=".presign-")
-        try:
-            os.write(fd, secrets.token_hex(32).encode("ascii"))
-            os.fsync(fd)
-            os.close(fd)
-            os.chmod(tmp, 0o600)
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    raise OSError(f"cannot create the presign secret {path}")
+            tmp = f".presign-{secrets.token_hex(8)}"
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600, dir_fd=root_fd
+            )
+            try:
+                os.write(fd, secrets.token_hex(32).encode("ascii"))
+                os.fsync(fd)
+                os.close(fd)
+                with contextlib.suppress(FileExistsError):
+                    os.link(
+                        tmp,
+                        SECRET_FILE,
+                        src_dir_fd=root_fd,
+                        dst_dir_fd=root_fd,
+                        follow_symlinks=False,
+                    )
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=root_fd)
+    finally:
+        os.close(root_fd)
+    raise OSError(f"cannot create the presign secret {root / SECRET_FILE}")
+
+
+def _read_secret(root_fd: int, where: Path) -> bytes | None:
+    try:
+        fd = os.open(SECRET_FILE, os.O_RDONLY | NOFOLLOW, dir_fd=root_fd)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValidationError(
+            f"{where} is unusable ({exc.strerror}): the presign secret is never read "
+            "through a link",
+            provider="local",
+        ) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+            raise ValidationError(
+                f"{where} is not a file of the current user: refusing it as the presign secret",
+                provider="local",
+            )
+        secret = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    return secret if len(secret) >= 32 else None
 
 
 def _signature(secret: bytes, method: str, bucket: str, key: str, expires: int, ctype: str) -> str:

@@ -1,23 +1,30 @@
-"""Where the local provider keeps its data, and paths below it that cannot escape it."""
+"""Where the local provider keeps its data, and how its own folders are opened: never
+through a symbolic link, and only when they belong to the current user."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from cloud_common.core import CloudCredentials, ValidationError
 
 __all__ = [
     "ENV_ROOT",
-    "check_segment",
+    "FOLDER_FLAGS",
+    "NOFOLLOW",
     "default_root",
-    "ensure_dir",
-    "inside",
+    "open_folder",
+    "open_root",
     "resolve_root",
 ]
+
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+"""Flags of every folder the provider opens below its root: never through a link."""
 
 ENV_ROOT = "CLOUD_COMMON_LOCAL_ROOT"
 """Environment variable naming the root directory (below ``metadata["root"]``)."""
@@ -56,71 +63,42 @@ def resolve_root(credentials: CloudCredentials | None, root: str | os.PathLike[s
     return Path(os.path.realpath(path))
 
 
-def check_segment(segment: str, what: str) -> str:
-    """Refuse a path segment that could name anything but a child of its directory."""
-    if (
-        not segment
-        or segment in (".", "..")
-        or "/" in segment
-        or "\\" in segment
-        or "\x00" in segment
-    ):
-        raise ValidationError(f"{what} {segment!r} is invalid: it would leave its directory")
-    return segment
+def open_root(root: Path) -> int:
+    """Open the (resolved) root folder once; every path below it is then opened relative
+    to this handle."""
+    return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
 
 
-def inside(base: Path, segments: Iterable[str], what: str) -> Path:
-    """``base / segments`` after checking that no segment escapes and that no existing
-    component below ``base`` is a symbolic link (the provider never follows a link planted
-    inside its root).
+def open_folder(parent: int, name: str, where: str, *, create: bool = True) -> int:
+    """Open the provider's own folder ``name`` of the open folder ``parent`` (created, mode
+    0700, when absent and ``create``).
 
     Raises:
-        ValidationError: a segment escapes, or a component is a link or a special file.
+        ValidationError: it is a symbolic link, not a folder, or not the current user's
+            (named by ``where``, its path).
+        FileNotFoundError: absent and not ``create``.
     """
-    path = base
-    exists = True
-    for segment in segments:
-        path = path / check_segment(segment, what)
-        if not exists:
-            continue
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            exists = False
-            continue
-        except NotADirectoryError:
-            exists = False
-            continue
-        if stat.S_ISLNK(mode):
-            raise ValidationError(
-                f"{what} reaches {segment!r}, a symbolic link inside the local root: "
-                "links are never followed"
-            )
-        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
-            raise ValidationError(f"{what} reaches {segment!r}, which is not a file or folder")
-    return path
-
-
-def ensure_dir(base: Path, segments: Iterable[str], what: str) -> Path:
-    """Create the folders ``base / segments`` one by one (``base`` must exist), refusing links.
-
-    Raises:
-        FileNotFoundError: ``base`` vanished.
-        NotADirectoryError: a segment exists as a file.
-        ValidationError: a segment is a link.
-    """
-    path = base
-    for segment in segments:
-        path = path / check_segment(segment, what)
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                raise ValidationError(
-                    f"{what} reaches {segment!r}, a symbolic link inside the local root: "
-                    "links are never followed"
-                ) from None
-            if not stat.S_ISDIR(mode):
-                raise NotADirectoryError(str(path)) from None
-    return path
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=parent)
+    try:
+        fd = os.open(name, FOLDER_FLAGS, dir_fd=parent)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+            raise
+        mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a folder"
+        raise ValidationError(
+            f"{where} is {kind}: the local provider never follows a link or uses a file in "
+            "its own layout; move it away",
+            provider="local",
+        ) from None
+    owner = os.fstat(fd).st_uid
+    if hasattr(os, "geteuid") and owner != os.geteuid():
+        os.close(fd)
+        raise ValidationError(
+            f"{where} belongs to user id {owner}, not to the current user "
+            f"({os.geteuid()}): the local provider refuses to use it",
+            provider="local",
+        )
+    return fd

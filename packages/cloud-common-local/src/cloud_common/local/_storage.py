@@ -29,10 +29,10 @@ from cloud_common.local._objects import DEFAULT_CONTENT_TYPE, Fill, ObjectStore
 from cloud_common.local._options import LocalOptions, setup
 from cloud_common.local._presign import endpoint, sign_url
 from cloud_common.local._transfer import (
-    CHUNK,
     copy_fd_range,
     copy_file_durable,
     copy_to_stream,
+    open_bounded,
     write_all,
     write_hashed,
 )
@@ -55,6 +55,11 @@ class _LocalStorage(StorageClient):
     def store(self) -> ObjectStore:
         """The on-disk store, set up on the first call (its errors are the call's)."""
         return ObjectStore(self.root, durable=self.durable)
+
+    def close(self) -> None:
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            store.close()
 
     # -- buckets ----------------------------------------------------------------------
 
@@ -84,8 +89,6 @@ class _LocalStorage(StorageClient):
 
         def fill(fd: int) -> tuple[str, int]:
             write_all(fd, payload)
-            if self.durable:
-                os.fsync(fd)
             return hashlib.md5(payload, usedforsecurity=False).hexdigest(), len(payload)
 
         return self.store.commit(bucket, key, fill, content_type, metadata)
@@ -110,7 +113,7 @@ class _LocalStorage(StorageClient):
         with open(source, "rb", buffering=0) as stream:
             size = os.fstat(stream.fileno()).st_size
             fill: Fill
-            if size < LAZY_ETAG_MIN:
+            if size < LAZY_ETAG_MIN or not self.store.format.late_etag:
                 fill = lambda fd: write_hashed(stream, fd, durable=self.durable)  # noqa: E731
             else:  # a kernel copy; the MD5 is computed when first asked for
                 fill = lambda fd: (  # noqa: E731
@@ -124,11 +127,8 @@ class _LocalStorage(StorageClient):
         try:
             info = opened.info
 
-            def fill(fd: int) -> tuple[str, int]:
-                copied = copy_fd_range(opened.fd, fd, 0, info.size)
-                if self.durable:
-                    os.fsync(fd)
-                return info.etag or "", copied
+            def fill(fd: int) -> tuple[str | None, int]:
+                return info.etag, copy_fd_range(opened.fd, fd, 0, info.size)
 
             return self.store.commit(
                 dst_bucket, dst_key, fill, info.content_type, dict(info.metadata)
@@ -141,9 +141,13 @@ class _LocalStorage(StorageClient):
     def download_file(self, bucket: str, key: str) -> bytes:
         opened = self.store.open(bucket, key, describe=False)
         try:
-            parts = []
-            offset = 0
-            while chunk := os.pread(opened.fd, max(CHUNK, opened.info.size), offset):
+            size = opened.info.size
+            data = os.pread(opened.fd, size, 0)
+            if len(data) == size:
+                return data
+            parts = [data]
+            offset = len(data)
+            while offset < size and (chunk := os.pread(opened.fd, size - offset, offset)):
                 parts.append(chunk)
                 offset += len(chunk)
             return b"".join(parts)
@@ -175,7 +179,7 @@ class _LocalStorage(StorageClient):
     def open_object(self, bucket: str, key: str) -> tuple[BinaryIO, ObjectInfo]:
         """Open an object for reading: ``(binary file, ObjectInfo)``; close the file."""
         opened = self.store.open(bucket, key)
-        return os.fdopen(opened.fd, "rb"), opened.info
+        return open_bounded(opened.fd, opened.info.size), opened.info
 
     def stat_object(self, bucket: str, key: str) -> ObjectInfo:
         opened = self.store.open(bucket, key)
@@ -190,17 +194,16 @@ class _LocalStorage(StorageClient):
         delimiter: str | None = None,
         page_size: int | None = None,
     ) -> Iterator[ObjectInfo]:
-        self.store.require_bucket(bucket)
         head, _, rest = prefix.rpartition("/")
         parts = head.split("/") if head else []
         if any(part in ("", ".", "..") or "\\" in part for part in parts):
+            self.store.require_bucket(bucket)
             return iter(())  # no key has such a folder
-        folder = self.store.folder(bucket, parts)
-        base = f"{head}/" if head else ""
-        if delimiter == "/":  # one folder, its subfolders rolled up as they are met
-            return self.store.one_level(bucket, folder, base, rest)
-        walker = self.store.walk(bucket, folder, base, rest)
-        return walker if delimiter is None else _rolled_up(walker, prefix, delimiter)
+        one_level = delimiter == "/"  # one folder, its subfolders rolled up as they are met
+        walker = self.store.listing(bucket, parts, rest, one_level=one_level)
+        if delimiter is None or one_level:
+            return walker
+        return _rolled_up(walker, prefix, delimiter)
 
     # -- deleting ---------------------------------------------------------------------
 

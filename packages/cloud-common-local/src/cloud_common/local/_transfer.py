@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from cloud_common.core import SupportsWrite, ValidationError
 
@@ -17,6 +17,8 @@ __all__ = [
     "copy_fd_range",
     "copy_file_durable",
     "copy_to_stream",
+    "md5_of",
+    "open_bounded",
     "write_all",
     "write_hashed",
 ]
@@ -32,6 +34,19 @@ def write_all(fd: int, data: memoryview | bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def md5_of(fd: int, size: int) -> str:
+    """The MD5 (hex) of the first ``size`` bytes of ``fd``, read in ``CHUNK`` slices."""
+    digest = hashlib.md5(usedforsecurity=False)
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, min(CHUNK, size - offset), offset)
+        if not chunk:
+            break
+        digest.update(chunk)
+        offset += len(chunk)
+    return digest.hexdigest()
 
 
 def _reader(source: Any) -> Callable[[bytearray], int]:
@@ -58,8 +73,8 @@ def write_hashed(source: Any, fd: int, *, durable: bool) -> tuple[str, int]:
     """Copy a binary file object into ``fd``; return ``(md5 hex, size)``.
 
     MD5 runs on a second thread while the next chunk is written, and with ``durable`` the
-    data is flushed to disk while later chunks are still written, so the final ``fsync``
-    has little left to do.
+    data is flushed to disk while later chunks are still written, so the caller's final
+    ``fsync`` has little left to do.
     """
     read_into = _reader(source)
     digest = hashlib.md5(usedforsecurity=False)
@@ -90,14 +105,13 @@ def write_hashed(source: Any, fd: int, *, durable: bool) -> tuple[str, int]:
             which ^= 1
         if syncing is not None:
             syncing.result()
-    if durable:
-        os.fsync(fd)
     return digest.hexdigest(), size
 
 
 def copy_file_durable(src: int, dst: int, size: int, *, durable: bool) -> int:
     """Copy the first ``size`` bytes of ``src`` into ``dst`` with kernel copies; with
-    ``durable``, flush written slices to disk while later ones are copied, then ``fsync``."""
+    ``durable``, flush written slices to disk while later ones are copied (the caller's
+    final ``fsync`` then has little left to do)."""
     done = 0
     syncing: Future[None] | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="cloud-common-local-sync") as pool:
@@ -112,8 +126,6 @@ def copy_file_durable(src: int, dst: int, size: int, *, durable: bool) -> int:
                 syncing = pool.submit(_datasync, dst)
         if syncing is not None:
             syncing.result()
-    if durable:
-        os.fsync(dst)
     return done
 
 
@@ -168,3 +180,41 @@ def copy_to_stream(src: int, dest: SupportsWrite, offset: int, count: int) -> in
         dest.write(chunk)
         done += len(chunk)
     return done
+
+
+class _Bounded(io.RawIOBase):
+    """The first ``size`` bytes of a descriptor, as a raw stream (owns the descriptor)."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self._size = size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._size - self._pos)
+        if want <= 0:
+            return 0
+        data = os.pread(self._fd, want, self._pos)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def open_bounded(fd: int, size: int) -> BinaryIO:
+    """A binary file reading the first ``size`` bytes of ``fd`` (the whole file when that
+    is its size); closing it closes ``fd``."""
+    if os.fstat(fd).st_size == size:
+        return os.fdopen(fd, "rb")
+    return cast(BinaryIO, io.BufferedReader(_Bounded(fd, size)))
