@@ -85,7 +85,7 @@ def test_a_handler_exception_is_a_function_invocation_error(
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function("fn-fail", {"fail": "boom"})
     error = info.value
-    assert (error.error_type, error.status) == ("ValueError", 200)
+    assert (error.error_type, error.status) == ("ValueError", 500)
     assert error.payload["errorMessage"] == "boom"
     assert "boom" in str(error)
 

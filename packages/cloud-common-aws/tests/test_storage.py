@@ -147,6 +147,32 @@ def test_user_metadata_must_be_ascii(
     assert len(server.faults.requests) == before
 
 
+@pytest.mark.parametrize(
+    ("content_type", "metadata"),
+    [
+        ("text/plain\r\nX-Amz-Acl: public-read", None),
+        (None, {"owner": "me\nX-Injected: 1"}),
+        (None, {"bad\r\nname": "v"}),
+    ],
+)
+def test_cr_or_lf_in_header_values_is_refused_before_any_request(
+    server: MotoServer,
+    storage: CloudStorage,
+    bucket: str,
+    content_type: str | None,
+    metadata: dict[str, str] | None,
+) -> None:
+    before = len(server.faults.requests)
+    with pytest.raises(ValidationError):
+        storage.upload_file(bucket, "k", b"v", content_type, metadata=metadata)
+    with pytest.raises(ValidationError):
+        storage.upload_stream(
+            bucket, "k", io.BytesIO(b"v"), content_type=content_type, metadata=metadata
+        )
+    assert len(server.faults.requests) == before
+    assert storage.object_exists(bucket, "k") is False
+
+
 def test_the_public_class_is_what_the_registry_returns(server: MotoServer) -> None:
     with (
         get_storage_client(server.credentials()) as registry,

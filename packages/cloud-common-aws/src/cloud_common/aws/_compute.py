@@ -7,6 +7,7 @@ from typing import Any
 
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._retries import one_deadline
 from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCompute,
@@ -141,7 +142,8 @@ class _EC2Driver(AwsDriver, ComputeClient):
 
         Keyword arguments: ``tags``, ``key_name``, ``security_group_ids`` (list),
         ``subnet_id``, ``user_data`` (str or bytes; boto3 base64-encodes it),
-        ``client_token`` (idempotency token).
+        ``client_token`` (idempotency token; one is made up when not given, so a retry
+        after a lost answer cannot launch a second instance).
         """
         args = _launch_args(name, instance_type, image_id, kwargs)
         response = self._connection.client.run_instances(**args)
@@ -154,7 +156,18 @@ class _EC2Driver(AwsDriver, ComputeClient):
         refused: tuple[str, ...],
         call: Callable[[], list[dict[str, Any]]],
     ) -> bool:
-        """Look at the state first: EC2 itself would restart a terminated instance."""
+        """Look at the state first: EC2 itself would restart a terminated instance. Both
+        calls share one ``RetryPolicy.deadline``."""
+        with one_deadline(self._connection.retry.deadline):
+            return self._change_now(instance_id, done, refused, call)
+
+    def _change_now(
+        self,
+        instance_id: str,
+        done: tuple[str, ...],
+        refused: tuple[str, ...],
+        call: Callable[[], list[dict[str, Any]]],
+    ) -> bool:
         state = (self._describe(instance_id).get("State") or {}).get("Name")
         if state in done:
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -11,6 +12,7 @@ from typing import Any
 from cloud_common.aws._bundle import build_bundle
 from cloud_common.aws._info import PROVIDER
 from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._retries import one_deadline
 from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCredentials,
@@ -18,6 +20,7 @@ from cloud_common.core import (
     CloudProvider,
     CloudResource,
     CloudServerless,
+    Deadline,
     FunctionInvocationError,
     ResourceType,
     ServerlessClient,
@@ -157,6 +160,23 @@ def _parse_time(value: Any) -> datetime | None:
     return datetime.strptime(f"{whole}.{micro}{offset}", "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
+def _invocation_error(result: Any, failure: str) -> FunctionInvocationError:
+    """The ``FunctionInvocationError`` of a payload Lambda marked ``X-Amz-Function-Error``."""
+    error = result if isinstance(result, dict) else {"errorMessage": result}
+    error_type = str(error.get("errorType") or failure)
+    timed_out = error_type == FunctionInvocationError.TIMED_OUT
+    return FunctionInvocationError(
+        str(error.get("errorMessage") or f"function error ({failure})"),
+        error_type=error_type,
+        payload=error,
+        status=(
+            FunctionInvocationError.TIMED_OUT_STATUS
+            if timed_out
+            else FunctionInvocationError.RAISED_STATUS
+        ),
+    )
+
+
 class _LambdaDriver(AwsDriver, ServerlessClient):
     """Lambda functions of one region through one boto3 client."""
 
@@ -194,12 +214,12 @@ class _LambdaDriver(AwsDriver, ServerlessClient):
 
     def _wait_active(self, name: str) -> dict[str, Any]:
         """Poll every ``poll_interval`` until the function is Active, at most
-        ``retry.deadline`` seconds."""
+        ``retry.operation_deadline`` seconds in all (each poll within that time)."""
         options = self._connection.options
-        limit = options.retry_or_default.deadline
-        deadline = time.monotonic() + limit
+        wait = Deadline(self._connection.retry.operation_deadline)
         while True:
-            config = dict(self._connection.client.get_function_configuration(FunctionName=name))
+            with one_deadline(min(self._connection.retry.deadline, wait.remaining())):
+                config = dict(self._connection.client.get_function_configuration(FunctionName=name))
             state = config.get("State") or "Active"
             if state == "Active" and config.get("LastUpdateStatus", "Successful") != "InProgress":
                 return config
@@ -208,8 +228,11 @@ class _LambdaDriver(AwsDriver, ServerlessClient):
                     f"function failed to deploy: {config.get('StateReasonCode')}: "
                     f"{config.get('StateReason')}"
                 )
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"function still {state} after {limit:g}s")
+            if wait.remaining() <= options.poll_interval:
+                raise TimeoutError(
+                    f"function still {state} after {wait.seconds:g} s "
+                    "(RetryPolicy.operation_deadline)"
+                )
             time.sleep(options.poll_interval)
 
     def list_functions(self) -> list[dict[str, Any]]:
@@ -230,25 +253,29 @@ class _LambdaDriver(AwsDriver, ServerlessClient):
         self._connection.client.create_function(**args)
         return self._resource(self._wait_active(name), kwargs.get("tags"))
 
-    def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Synchronous (RequestResponse); a JSON object comes back as it is, any other value
-        as ``{"result": value}``; ``X-Amz-Function-Error`` raises FunctionInvocationError."""
-        response = self._connection.client.invoke(
-            FunctionName=function_name,
-            InvocationType="RequestResponse",
-            Payload=json.dumps(payload).encode("utf-8"),
-        )
-        stream = response.get("Payload")
-        result = _decode(stream.read() if stream is not None else b"")
+    def invoke_function(
+        self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Synchronous (RequestResponse), never replayed once sent; a JSON object comes back
+        as it is, any other value as ``{"result": value}``.
+
+        ``timeout`` (seconds) replaces ``RetryPolicy.deadline`` for this call: the wait for
+        the function's answer, which Lambda holds until it returns (up to 900 s).
+        ``X-Amz-Function-Error`` raises ``FunctionInvocationError`` in core's vocabulary
+        (``Sandbox.Timedout`` -> status 504, anything else 500).
+        """
+        scope = one_deadline(timeout) if timeout is not None else contextlib.nullcontext()
+        with scope:
+            response = self._connection.client.invoke(
+                FunctionName=function_name,
+                InvocationType="RequestResponse",
+                Payload=json.dumps(payload).encode("utf-8"),
+            )
+            stream = response.get("Payload")
+            result = _decode(stream.read() if stream is not None else b"")
         failure = response.get("FunctionError")
         if failure:
-            error = result if isinstance(result, dict) else {"errorMessage": result}
-            raise FunctionInvocationError(
-                str(error.get("errorMessage") or f"function error ({failure})"),
-                error_type=error.get("errorType") or failure,
-                payload=error,
-                status=response.get("StatusCode"),
-            )
+            raise _invocation_error(result, str(failure))
         return result if isinstance(result, dict) else {"result": result}
 
     def delete_function(self, function_name: str) -> bool:
@@ -267,8 +294,9 @@ class LambdaServerlessClient(CloudServerless):
         credentials: ``CloudCredentials`` of provider ``aws``; None reads the environment.
             ``metadata["lambda_role_arn"]`` is the execution role used when
             ``create_function`` gets no ``role=``.
-        options: ``AwsOptions`` (``poll_interval``, and ``retry.deadline`` bounding the
-            wait for a new function to become Active); keyword arguments set its fields.
+        options: ``AwsOptions`` (``poll_interval``, and ``retry.operation_deadline``
+            bounding the wait for a new function to become Active); keyword arguments set
+            its fields.
 
     Raises:
         ValidationError: bad options or credentials (before any network call).

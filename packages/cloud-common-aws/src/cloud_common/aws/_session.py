@@ -2,65 +2,31 @@
 shared by every thread.
 
 Also where ``AwsOptions`` become a botocore ``Config`` (standard retry mode with the
-``RetryPolicy``'s attempts and backoff, timeouts, pool size, S3 addressing), and where the
-error policy learns the secrets boto3 resolved from its default chain.
+``RetryPolicy``'s attempts, timeouts, pool size, S3 addressing) and the client's calls get
+their deadline and retry rules (``_retries``), and where the error policy learns the
+secrets boto3 resolved from its default chain.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from typing import Any
 
 from cloud_common.aws._errors import translate
 from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._retries import install
 from cloud_common.aws._sdk_logs import protect_sdk_logs
 from cloud_common.core import (
     CloudCredentials,
     CloudProvider,
     ErrorPolicy,
-    RetryPolicy,
     ValidationError,
 )
 
 __all__ = ["AwsConnection", "AwsDriver"]
 
 logger = logging.getLogger(__name__)
-
-
-class _PolicyBackoff:
-    """botocore's backoff strategy, driven by a ``RetryPolicy`` (base, cap, jitter)."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-
-    def delay_amount(self, context: Any) -> float:
-        delay = self._policy.backoff(int(getattr(context, "attempt_number", 1)))
-        return random.uniform(0, delay) if self._policy.jitter else delay
-
-
-def _use_policy_backoff(client: Any, policy: RetryPolicy) -> bool:
-    """Make the client's own standard-mode retry handler back off as ``policy`` says.
-
-    botocore has no public knob for the backoff, so this swaps the strategy inside the
-    handler it registered. If botocore's internals ever change, botocore's default backoff
-    stays (the number of attempts is still the policy's) and this returns False.
-    """
-    try:
-        service = client.meta.service_model.service_id.hyphenize()
-        events = client.meta.events
-        emitter = getattr(events, "_emitter", events)
-        entry = emitter._unique_id_handlers[f"retry-config-{service}"]
-        handler = entry["handler"].__self__
-        retry_policy = handler._retry_policy
-        if not hasattr(retry_policy, "_retry_backoff"):
-            return False
-        retry_policy._retry_backoff = _PolicyBackoff(policy)
-    except (AttributeError, KeyError, TypeError):
-        logger.debug("botocore retry internals not found; keeping botocore's backoff")
-        return False
-    return True
 
 
 _LOADER: Any = None
@@ -127,6 +93,9 @@ class AwsConnection:
         self.credentials = _checked(credentials)
         self.options = options
         self.region = self.credentials.region or "us-east-1"
+        #: Resolved once: process-wide defaults changed later do not reach a built client.
+        self.retry = options.retry_or_default
+        self.timeouts = options.timeouts_or_default
         self._client: Any = None
         self._session: Any = options.boto3_session
         self._lock = threading.Lock()
@@ -175,15 +144,11 @@ class AwsConnection:
         from botocore.config import Config  # noqa: PLC0415
 
         opts = self.options
-        timeouts = opts.timeouts_or_default
         settings: dict[str, Any] = {
             "region_name": self.region,
-            "retries": {
-                "mode": "standard",
-                "total_max_attempts": opts.retry_or_default.max_attempts,
-            },
-            "connect_timeout": timeouts.connect,
-            "read_timeout": timeouts.read,
+            "retries": {"mode": "standard", "total_max_attempts": self.retry.max_attempts},
+            "connect_timeout": self.timeouts.connect,
+            "read_timeout": self.timeouts.read,
             "max_pool_connections": opts.pool_size,
         }
         if self.service == "s3":
@@ -220,7 +185,7 @@ class AwsConnection:
                 client = self._session.client(
                     self.service, endpoint_url=self.endpoint_url, config=self._config()
                 )
-                _use_policy_backoff(client, self.options.retry_or_default)
+                install(client, self.service, self.retry, self.timeouts)
                 self._learn_secrets()
                 self._client = client
             return self._client

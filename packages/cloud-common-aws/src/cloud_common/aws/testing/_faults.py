@@ -1,20 +1,20 @@
-"""Planned failures in front of moto: an error status, a connection reset or a late reply
-for chosen requests, to test retries against real state; and a log of every request."""
+"""Planned failures in front of moto: an error status, a connection reset (before or after
+moto acted on the request) or a late reply for chosen requests, to test retries against
+real state; and a log of every request."""
 
 from __future__ import annotations
 
-import io
+import contextlib
 import re
 import socket
 import struct
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloud_common.aws.testing._wsgi import App, respond, xml_error
+from cloud_common.aws.testing._wsgi import App, read_form, respond, xml_error
 
 __all__ = ["Fault", "FaultInjector", "FaultPlan"]
 
@@ -28,7 +28,10 @@ class Fault:
         path: Regular expression searched in the path (None: any).
         status: HTTP status to answer (ignored for ``reset`` and ``delay``).
         code: AWS error code in the XML body (``SlowDown``, ``InternalError``).
-        reset: Close the connection with a TCP reset instead of answering.
+        reset: Close the connection without any response (the client sees the connection
+            reset or closed, never a status).
+        after: With ``reset``: pass the request on to moto first, then reset: the service
+            acted but the client never hears (what makes a replay unsafe).
         delay: Seconds to wait before passing the request on to moto.
         times: How many matching requests it hits.
         action: Query-protocol ``Action`` to match (EC2, IAM: ``"TerminateInstances"``).
@@ -40,6 +43,7 @@ class Fault:
     status: int = 503
     code: str = "SlowDown"
     reset: bool = False
+    after: bool = False
     delay: float = 0.0
     times: int = 1
     action: str | None = None
@@ -60,6 +64,7 @@ class FaultPlan:
 
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    forms: list[dict[str, str]] = field(default_factory=list)
     hits: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,12 +80,22 @@ class FaultPlan:
         with self.lock:
             self.faults.clear()
             self.requests.clear()
+            self.forms.clear()
             self.hits.clear()
 
-    def take(self, method: str, path: str, action: str | None = None) -> Fault | None:
-        """Log a request; the fault it gets (one of its ``times`` used up), or None."""
+    def take(
+        self,
+        method: str,
+        path: str,
+        action: str | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Fault | None:
+        """Log a request (and its form fields, for query-protocol calls); the fault it gets
+        (one of its ``times`` used up), or None."""
         with self.lock:
             self.requests.append((method, path))
+            if form:
+                self.forms.append(form)
             for fault in self.faults:
                 if fault.times > 0 and fault.matches(method, path, action):
                     fault.times -= 1
@@ -90,6 +105,12 @@ class FaultPlan:
                     return fault
         return None
 
+    def form_values(self, action: str, name: str) -> list[str]:
+        """The value of field ``name`` in every logged ``action`` request (EC2, IAM...),
+        ``""`` where it was absent."""
+        with self.lock:
+            return [f.get(name, "") for f in self.forms if f.get("Action") == action]
+
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests matched ``method`` / ``path`` (a regex) so far."""
         probe = Fault(method=method, path=path)
@@ -97,17 +118,32 @@ class FaultPlan:
             return sum(1 for m, p in self.requests if probe.matches(m, p))
 
 
-def _action(environ: dict[str, Any]) -> str | None:
-    """The ``Action`` of a query-protocol request (EC2, IAM, STS); the body stays readable."""
-    if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in str(
-        environ.get("CONTENT_TYPE", "")
-    ):
-        return None
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    found = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action")
-    return found[0] if found else None
+def _consume(result: Iterable[bytes]) -> None:
+    """Run a WSGI app's answer to the end (moto acts while it is produced) and drop it."""
+    try:
+        for _chunk in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+def _reset(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Reset the request's connection: nothing of an answer ever reaches the client.
+
+    ``close()`` alone would not do: werkzeug's reader and writer still hold the socket,
+    which stays open and would carry the reply. ``shutdown`` ends it for every holder; with
+    ``SO_LINGER`` 0 the final close is a TCP reset.
+    """
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("reset faults need werkzeug's development server")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):  # the client went away first
+        sock.shutdown(socket.SHUT_RDWR)
+    # werkzeug's attempt to send this fails on the shut socket, and it drops the connection
+    return respond(start_response, ("500 Internal Server Error", [], b""))
 
 
 class FaultInjector:
@@ -120,15 +156,14 @@ class FaultInjector:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        form = read_form(environ)
         fault = self.plan.take(
-            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), _action(environ)
+            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), form.get("Action"), form
         )
         if fault is not None and fault.reset:
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
-            return respond(start_response, ("500 Internal Server Error", [], b""))
+            if fault.after:
+                _consume(self.app(environ, lambda *args, **kwargs: None))
+            return _reset(environ, start_response)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         elif fault is not None:

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from cloud_common.aws.testing._faults import FaultInjector, FaultPlan
+from cloud_common.aws.testing._idempotency import ClientTokens
 from cloud_common.aws.testing._lambda_runner import ACCOUNT_ID, LambdaRunner
 from cloud_common.aws.testing._signing import CredentialGate
 from cloud_common.core import CloudCredentials, CloudProvider
@@ -35,7 +36,8 @@ _HELD_STATE_CODES = {"pending": 0, "stopping": 64}
 
 class MotoServer:
     """moto on 127.0.0.1 with, in front of it, in this order: ``CredentialGate`` (refused
-    keys, presigned URLs verified), ``FaultInjector`` (``faults``) and ``LambdaRunner``.
+    keys, presigned URLs verified), ``FaultInjector`` (``faults``), ``ClientTokens``
+    (idempotent RunInstances) and ``LambdaRunner``.
 
     Lambda uses moto's simple backend (no Docker). Unless ``load_default_amis``, moto's
     built-in AMI catalogue is skipped (``MOTO_EC2_LOAD_DEFAULT_AMIS=false``, set in the
@@ -52,6 +54,7 @@ class MotoServer:
         self._run_lambdas = run_lambdas
         self._server: Any = None
         self._runner: LambdaRunner | None = None
+        self._tokens: ClientTokens | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         self.endpoint = ""
         token = uuid.uuid4().hex.upper()
@@ -86,6 +89,7 @@ class MotoServer:
         app: Any = DomainDispatcherApplication(create_backend_app)
         if self._run_lambdas:
             app = self._runner = LambdaRunner(app)
+        app = self._tokens = ClientTokens(app)
         app = CredentialGate(FaultInjector(app, self.faults), self.keys, self.bad_keys)
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
@@ -121,6 +125,8 @@ class MotoServer:
     def reset(self) -> None:
         """Drop every resource and planned fault (the simple Lambda backend stays on)."""
         self.faults.clear()
+        if self._tokens is not None:
+            self._tokens.clear()
         self._post("/moto-api/reset", b"")
         self.configure_lambda()
 
