@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +19,7 @@ from cloud_common.core import (
     CloudServerless,
     FunctionInvocationError,
     FunctionNotFoundError,
+    PermissionDeniedError,
     ValidationError,
 )
 from cloud_common.local import LocalServerlessClient
@@ -102,7 +106,8 @@ def test_handler_exception(serverless: CloudServerless, fn: str) -> None:
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function(fn, {"fail": "missing thing"})
     err = info.value
-    assert err.error_type == "KeyError"
+    assert (err.error_type, err.status) == ("KeyError", FunctionInvocationError.RAISED_STATUS)
+    assert set(err.payload) == {"errorType", "errorMessage", "stackTrace"}
     assert err.payload["errorType"] == "KeyError"
     assert "missing thing" in err.payload["errorMessage"]
     trace = "\n".join(err.payload["stackTrace"])
@@ -110,35 +115,67 @@ def test_handler_exception(serverless: CloudServerless, fn: str) -> None:
     assert err.provider == "local" and err.operation == "invoke_function"
 
 
-def test_handler_that_exits(serverless: CloudServerless, fn: str) -> None:
+def test_handler_that_exits(
+    serverless: CloudServerless, fn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="cloud_common.local")
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function(fn, {"exit": True})
-    assert info.value.error_type == "Runtime.ExitError"
-    assert "log line from the handler" in info.value.payload["output"]
+    err = info.value
+    assert (err.error_type, err.status) == ("Runtime.ExitError", 500)
+    assert err.payload == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": "Runtime exited with error: exit status 3",
+        "stackTrace": [],
+    }
+    assert any("log line from the handler" in r.getMessage() for r in caplog.records)
 
 
-def test_import_error(serverless: CloudServerless, code: Path) -> None:
-    serverless.create_function("broken", "python3.12", "app.nothing_here", str(code))
+@pytest.mark.parametrize(
+    ("handler", "error_type"),
+    [
+        ("missing_module.handler", "Runtime.ImportModuleError"),
+        ("app.nothing", "Runtime.HandlerNotFound"),
+    ],
+)
+def test_import_errors(
+    serverless: CloudServerless, code: Path, handler: str, error_type: str
+) -> None:
+    serverless.create_function("broken", "python3.12", handler, str(code))
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function("broken", {})
-    assert info.value.error_type.startswith("Runtime.ImportModuleError")  # type: ignore[union-attr]
+    assert (info.value.error_type, info.value.status) == (error_type, 500)
 
 
 def test_timeout_kills_the_subprocess(root: Path, fn: str, tmp_path: Path) -> None:
     client = LocalServerlessClient(root=root)
     pidfile = tmp_path / "pid"
-    with pytest.raises(FunctionInvocationError, match="timeout") as info:
+    with pytest.raises(FunctionInvocationError, match="timed out") as info:
         client.invoke_function(fn, {"sleep": 60, "pidfile": str(pidfile)}, timeout=1.5)
-    assert info.value.error_type == "Sandbox.Timedout"
-    pid = int(pidfile.read_text())
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    err = info.value
+    assert (err.error_type, err.status) == ("Sandbox.Timedout", 504)
+    assert err.payload == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": "Task timed out after 1.50 seconds",
+        "stackTrace": [],
+    }
+    assert not alive(int(pidfile.read_text()))
 
 
 def test_function_timeout_setting(serverless: CloudServerless, code: Path, tmp_path: Path) -> None:
     serverless.create_function("quick", "python3.12", "app.handler", str(code), timeout=1)
-    with pytest.raises(FunctionInvocationError, match="1s timeout"):
+    started = time.monotonic()
+    with pytest.raises(FunctionInvocationError, match="after 1.00 seconds"):
         serverless.invoke_function("quick", {"sleep": 60, "pidfile": str(tmp_path / "pid")})
+    assert time.monotonic() - started < 4
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_output_is_logged(
@@ -190,6 +227,15 @@ def test_invalid_arguments(
     assert serverless.list_functions() == []
 
 
+def test_memory_size_bounds(serverless: CloudServerless, code: Path) -> None:
+    for size in (64, 10241):
+        with pytest.raises(ValidationError, match="memory_size"):
+            serverless.create_function(
+                "m", "python3.12", "app.handler", str(code), memory_size=size
+            )
+    assert serverless.list_functions() == []
+
+
 def test_unknown_keywords_are_refused(serverless: CloudServerless, code: Path) -> None:
     with pytest.raises(ValidationError, match="colour"):
         serverless.create_function("other", "python3.12", "app.handler", str(code), colour="red")
@@ -204,4 +250,212 @@ def test_contract_suite_handler(serverless: CloudServerless, tmp_path: Path) -> 
     assert serverless.invoke_function("contract", {"k": "v"}) == {"k": "v"}
     with pytest.raises(FunctionInvocationError) as info:
         serverless.invoke_function("contract", {"fail": "boom"})
-    assert (info.value.error_type, info.value.payload["errorMessage"]) == ("RuntimeError", "boom")
+    err = info.value
+    assert (err.payload["errorType"], err.payload["errorMessage"]) == (err.error_type, "boom")
+
+
+PROCS = textwrap.dedent(
+    """
+    import os, subprocess, sys, time
+
+    SLEEPER = (
+        "import os, sys, time; open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); "
+        "os.rename(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(60)"
+    )
+
+
+    def spawn(event, context):
+        quiet = {} if event["hold_output"] else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.Popen(
+            [sys.executable, "-c", SLEEPER, event["pidfile"]],
+            start_new_session=event["detach"],
+            stdin=subprocess.DEVNULL,
+            **quiet,
+        )
+        while not os.path.exists(event["pidfile"]):
+            time.sleep(0.01)
+        time.sleep(event["then_sleep"])
+        return {"spawned": True}
+
+
+    def loud(event, context):
+        chunk = "x" * (1 << 20)
+        for _ in range(event["mib"]):
+            sys.stdout.write(chunk)
+        return {"printed": event["mib"]}
+
+
+    def hog(event, context):
+        return {"allocated": len(bytearray(event["mib"] << 20))}
+
+
+    def env(event, context):
+        return dict(os.environ)
+
+
+    def ctx(event, context):
+        return {
+            "function_name": context.function_name,
+            "function_version": context.function_version,
+            "invoked_function_arn": context.invoked_function_arn,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "aws_request_id": context.aws_request_id,
+            "remaining": context.get_remaining_time_in_millis(),
+        }
+
+
+    def large(event, context):
+        return {"blob": "y" * (7 << 20)}
+    """
+)
+
+
+@pytest.fixture
+def procs(serverless: CloudServerless, tmp_path: Path) -> CloudServerless:
+    folder = tmp_path / "procs"
+    folder.mkdir()
+    (folder / "procs.py").write_text(PROCS)
+    for name in ("spawn", "loud", "hog", "env", "ctx", "large"):
+        serverless.create_function(
+            name, "python3.12", f"procs.{name}", str(folder), environment={"GREETING": "hi"}
+        )
+    return serverless
+
+
+def wait_for_pid(pidfile: Path) -> int:
+    for _ in range(500):
+        if pidfile.exists() and pidfile.read_text():
+            return int(pidfile.read_text())
+        time.sleep(0.01)
+    raise AssertionError("the child never started")
+
+
+@pytest.mark.parametrize(("detach", "hold_output"), [(False, True), (True, True), (True, False)])
+def test_timeout_does_not_wait_for_children(
+    procs: CloudServerless, tmp_path: Path, detach: bool, hold_output: bool
+) -> None:
+    """Issue 11: a child holding stdout (or detached with setsid) made a 2 s timeout
+    return after the child's 25 s; and the child kept running."""
+    pidfile = tmp_path / "child.pid"
+    event = {"pidfile": str(pidfile), "detach": detach, "hold_output": hold_output}
+    started = time.monotonic()
+    with pytest.raises(FunctionInvocationError) as info:
+        procs.invoke_function("spawn", {**event, "then_sleep": 60}, timeout=2)
+    assert info.value.error_type == "Sandbox.Timedout"
+    assert time.monotonic() - started < 5
+    assert not alive(wait_for_pid(pidfile))
+
+
+@pytest.mark.parametrize(("detach", "hold_output"), [(False, True), (False, False), (True, True)])
+def test_children_are_killed_when_the_handler_returns(
+    procs: CloudServerless, tmp_path: Path, detach: bool, hold_output: bool
+) -> None:
+    """Issue 11: a handler that starts a child holding stdout and returns at once was
+    reported as Sandbox.Timedout; a detached child kept running after the call."""
+    pidfile = tmp_path / "child.pid"
+    event = {"pidfile": str(pidfile), "detach": detach, "hold_output": hold_output}
+    started = time.monotonic()
+    assert procs.invoke_function("spawn", {**event, "then_sleep": 0}, timeout=10) == {
+        "spawned": True
+    }
+    assert time.monotonic() - started < 5
+    assert not alive(wait_for_pid(pidfile))
+
+
+def test_output_is_bounded(procs: CloudServerless, root: Path, run_python: Any) -> None:
+    """Issue 11: printing 200 MiB raised the caller's peak RSS from 22 to 424 MiB."""
+    done = run_python(
+        """
+        import logging, resource, sys
+        from cloud_common.local import LocalServerlessClient
+
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        logging.getLogger("cloud_common.local").addHandler(handler)
+        logging.getLogger("cloud_common.local").setLevel(logging.DEBUG)
+        client = LocalServerlessClient(root=sys.argv[1])
+        client.invoke_function("spawn", {"pidfile": sys.argv[1] + "/p", "detach": False,
+                                          "hold_output": False, "then_sleep": 0})
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert client.invoke_function("loud", {"mib": 100}) == {"printed": 100}
+        grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+        notes = [r.getMessage() for r in records if "bytes of output dropped" in r.getMessage()]
+        print(grew, notes)
+        assert grew < 30, grew
+        assert notes and str(100 * 2**20 - 6 * 2**20) in notes[0], notes
+        """,
+        str(root),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is Linux's")
+def test_memory_size_is_enforced(procs: CloudServerless) -> None:
+    assert procs.invoke_function("hog", {"mib": 32}) == {"allocated": 32 << 20}
+    with pytest.raises(FunctionInvocationError) as info:
+        procs.invoke_function("hog", {"mib": 256})  # memory_size 128 (the default)
+    assert (info.value.error_type, info.value.status) == ("MemoryError", 500)
+
+
+def test_function_sees_only_its_environment(
+    procs: CloudServerless, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret-value")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_caller_token")
+    env = procs.invoke_function("env", {})
+    assert set(env) == {"PATH", "HOME", "TMPDIR", "LANG", "GREETING", "CLOUD_COMMON_LOCAL_FUNCTION"}
+    assert (env["GREETING"], env["CLOUD_COMMON_LOCAL_FUNCTION"]) == ("hi", "env")
+    assert env["HOME"] != os.environ.get("HOME")
+    assert "caller-secret-value" not in str(env) and "ghp_caller_token" not in str(env)
+
+
+def test_context_is_lambda_like(procs: CloudServerless) -> None:
+    first = procs.invoke_function("ctx", {}, timeout=20)
+    second = procs.invoke_function("ctx", {})
+    assert first["aws_request_id"] != second["aws_request_id"]
+    assert 15_000 < first["remaining"] <= 20_000
+    assert {k: first[k] for k in ("function_name", "function_version", "memory_limit_in_mb")} == {
+        "function_name": "ctx",
+        "function_version": "$LATEST",
+        "memory_limit_in_mb": 128,
+    }
+    assert first["invoked_function_arn"].endswith(":function:ctx")
+
+
+def test_payload_and_result_are_bounded(procs: CloudServerless) -> None:
+    with pytest.raises(ValidationError, match="too large"):
+        procs.invoke_function("ctx", {"blob": "z" * (7 << 20)})
+    with pytest.raises(FunctionInvocationError) as info:
+        procs.invoke_function("large", {})
+    assert info.value.error_type == "Function.ResponseSizeTooLarge"
+
+
+def test_functions_folder_link_is_never_followed(
+    serverless: CloudServerless, root: Path, outside: Path, code: Path
+) -> None:
+    """Issue 11: with functions linked to a home folder, delete_function("Documents")
+    returned True and removed that folder."""
+    (outside / "Documents").mkdir()
+    (outside / "Documents" / "thesis.txt").write_text("years of work")
+    (root / "functions").symlink_to(outside)
+    with pytest.raises(PermissionDeniedError, match="not a real folder"):
+        serverless.delete_function("Documents")
+    with pytest.raises(PermissionDeniedError):
+        serverless.list_functions()
+    with pytest.raises(PermissionDeniedError):
+        serverless.create_function("new", "python3.12", "app.handler", str(code))
+    assert (outside / "Documents" / "thesis.txt").read_text() == "years of work"
+    assert sorted(p.name for p in outside.iterdir()) == ["Documents", "secret.txt"]
+
+
+def test_planted_function_link_is_never_followed(
+    serverless: CloudServerless, fn: str, root: Path, outside: Path
+) -> None:
+    (root / "functions" / "planted").symlink_to(outside)
+    assert [f["name"] for f in serverless.list_functions()] == [fn]
+    with pytest.raises(FunctionNotFoundError):
+        serverless.invoke_function("planted", {})
+    assert serverless.delete_function("planted") is True
+    assert not (root / "functions" / "planted").is_symlink()
+    assert (outside / "secret.txt").read_bytes() == b"outside the root"

@@ -9,19 +9,20 @@ Layout under the root::
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
-import signal
-import subprocess
+import stat
 import sys
 import tempfile
 import time
 import uuid
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,14 +33,15 @@ from cloud_common.core import (
     CloudProvider,
     CloudResource,
     CloudServerless,
-    FunctionInvocationError,
     FunctionNotFoundError,
+    PermissionDeniedError,
     ResourceType,
     ServerlessClient,
     ValidationError,
 )
 from cloud_common.core.validation import validate_kwargs
 from cloud_common.local._info import PROVIDER
+from cloud_common.local._invoke import Invocation, invoke
 from cloud_common.local._options import DEFAULT_TIMEOUT, MAX_TIMEOUT, LocalOptions, setup
 
 __all__ = ["DEFAULT_TIMEOUT", "LocalServerlessClient"]
@@ -50,13 +52,18 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _RUNTIME = re.compile(r"^python3\.\d{1,2}$")
 _HANDLER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _KWARGS = frozenset({"timeout", "environment", "memory_size", "description", "tags"})
-_RUNNER = Path(__file__).with_name("_runner.py")
-_LOG_TAIL = 4000
+DEFAULT_MEMORY = 128
+MIN_MEMORY = 128
+MAX_MEMORY = 10240
 
 
 class _Functions(ServerlessClient):
     """The driver: functions stored under ``<root>/functions``, each invocation a new
-    ``sys.executable``; arguments arrive checked."""
+    supervised ``sys.executable``; arguments arrive checked.
+
+    ``functions`` and ``functions-tmp`` must be real folders owned by this user: they are
+    opened without following links, and entries are renamed relative to them.
+    """
 
     def __init__(self, root: Path, *, invoke_timeout: float) -> None:
         self.root = root
@@ -79,13 +86,31 @@ class _Functions(ServerlessClient):
         return self._functions / name
 
     def _config(self, name: str) -> dict[str, Any]:
-        folder = self._folder(name)
+        self._folder(name)
         try:
-            with open(folder / "function.json", encoding="utf-8") as handle:
-                config: dict[str, Any] = json.load(handle)
+            with _open_folder(self._functions) as functions:
+                folder = os.open(name, _DIR_FLAGS, dir_fd=functions)
+                try:
+                    fd = os.open("function.json", _FILE_FLAGS, dir_fd=folder)
+                finally:
+                    os.close(folder)
+                with open(fd, encoding="utf-8") as handle:
+                    config: dict[str, Any] = json.load(handle)
         except (FileNotFoundError, NotADirectoryError):
             raise FunctionNotFoundError(f"no function {name!r}") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a link planted as a function: none of ours
+                raise FunctionNotFoundError(f"no function {name!r}") from None
+            raise
         return config
+
+    def _code(self, name: str) -> Path:
+        """The function's code folder, checked to be no link."""
+        code = self._functions / name / "code"
+        for path in (code.parent, code):
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise FunctionNotFoundError(f"no function {name!r}")
+        return code
 
     @staticmethod
     def _resource(config: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +142,7 @@ class _Functions(ServerlessClient):
     def create_function(
         self, name: str, runtime: str, handler: str, code_path: str, **kwargs: Any
     ) -> dict[str, Any]:
-        folder = self._folder(name)
+        self._folder(name)
         if not _RUNTIME.match(runtime):
             raise ValidationError(
                 f"runtime {runtime!r} is not supported by the local provider: use python3.x "
@@ -127,47 +152,56 @@ class _Functions(ServerlessClient):
             raise ValidationError(f"handler {handler!r} is invalid: use 'module.function'")
         validate_kwargs(kwargs, _KWARGS)
         timeout = _check_timeout(kwargs.get("timeout", DEFAULT_TIMEOUT))
-        memory_size = kwargs.get("memory_size") or 128
-        if isinstance(memory_size, bool) or not isinstance(memory_size, int):
-            raise ValidationError(f"memory_size {memory_size!r} is invalid: an int of MiB")
+        memory_size = kwargs.get("memory_size") or DEFAULT_MEMORY
+        if (
+            isinstance(memory_size, bool)
+            or not isinstance(memory_size, int)
+            or not MIN_MEMORY <= memory_size <= MAX_MEMORY
+        ):
+            raise ValidationError(
+                f"memory_size {memory_size!r} is invalid: an int of MiB in "
+                f"[{MIN_MEMORY}, {MAX_MEMORY}], as on Lambda"
+            )
         source = Path(code_path)
         self._ready()
-        if folder.exists():
-            raise AlreadyExistsError(f"function {name!r} already exists")
-        staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
-        try:
-            code = staging / "code"
-            _copy_code(source, code, self.root)
-            size, digest = _digest(code)
-            config = {
-                "name": name,
-                "runtime": runtime,
-                "handler": handler,
-                "timeout": timeout,
-                "environment": kwargs.get("environment") or {},
-                "memory_size": memory_size,
-                "description": str(kwargs.get("description") or ""),
-                "tags": kwargs.get("tags") or {},
-                "code_size": size,
-                "code_sha256": digest,
-                "created_at": time.time(),
-            }
-            (staging / "function.json").write_text(json.dumps(config), encoding="utf-8")
+        with _open_folder(self._functions) as functions, _open_folder(self._tmp) as tmp:
+            if _exists(name, functions):
+                raise AlreadyExistsError(f"function {name!r} already exists")
+            staging = Path(tempfile.mkdtemp(dir=self._tmp, prefix=f"{name}-"))
             try:
-                os.rename(staging, folder)
-            except OSError as exc:
-                if folder.exists():
-                    raise AlreadyExistsError(f"function {name!r} already exists") from exc
+                code = staging / "code"
+                _copy_code(source, code, self.root)
+                size, digest = _digest(code)
+                config = {
+                    "name": name,
+                    "runtime": runtime,
+                    "handler": handler,
+                    "timeout": timeout,
+                    "environment": kwargs.get("environment") or {},
+                    "memory_size": memory_size,
+                    "description": str(kwargs.get("description") or ""),
+                    "tags": kwargs.get("tags") or {},
+                    "code_size": size,
+                    "code_sha256": digest,
+                    "created_at": time.time(),
+                }
+                (staging / "function.json").write_text(json.dumps(config), encoding="utf-8")
+                try:
+                    os.rename(staging.name, name, src_dir_fd=tmp, dst_dir_fd=functions)
+                except OSError as exc:
+                    if _exists(name, functions):
+                        raise AlreadyExistsError(f"function {name!r} already exists") from exc
+                    raise
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
                 raise
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         logger.info("created function %s (%s, %s)", name, runtime, handler)
         return self._resource(config)
 
     def list_functions(self) -> list[dict[str, Any]]:
         try:
-            names = sorted(os.listdir(self._functions))
+            with _open_folder(self._functions) as functions:
+                names = sorted(os.listdir(functions))
         except FileNotFoundError:
             return []
         found = []
@@ -180,94 +214,42 @@ class _Functions(ServerlessClient):
         return self._resource(self._config(function_name))
 
     def delete_function(self, function_name: str) -> bool:
-        folder = self._folder(function_name)
+        self._folder(function_name)
         self._ready()
-        parked = self._tmp / f"deleted-{uuid.uuid4().hex}"
-        try:
-            os.rename(folder, parked)
-        except FileNotFoundError:
-            return True
-        shutil.rmtree(parked, ignore_errors=True)
+        parked = f"deleted-{uuid.uuid4().hex}"
+        with _open_folder(self._functions) as functions, _open_folder(self._tmp) as tmp:
+            try:
+                os.rename(function_name, parked, src_dir_fd=functions, dst_dir_fd=tmp)
+            except FileNotFoundError:
+                return True
+            if stat.S_ISDIR(os.stat(parked, dir_fd=tmp, follow_symlinks=False).st_mode):
+                shutil.rmtree(self._tmp / parked, ignore_errors=True)
+            else:  # a link or a file planted there: remove it, never what it points to
+                os.unlink(parked, dir_fd=tmp)
         return True
 
     def invoke_function(
         self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Run ``module.func(event, context)`` in a new subprocess of this interpreter
-        (``timeout``: the call's, else the function's, else the client's ``invoke_timeout``)."""
-        name = function_name
-        config = self._config(name)
+        """Run ``module.func(event, context)`` in a new supervised subprocess of this
+        interpreter (``timeout``: the call's, else the function's, else the client's
+        ``invoke_timeout``)."""
+        config = self._config(function_name)
         seconds = (
             timeout if timeout is not None else float(config.get("timeout") or self.invoke_timeout)
         )
         self._ready()
-        code = self._functions / name / "code"
-        env = dict(os.environ)
-        env.update(config.get("environment") or {})
-        env["CLOUD_COMMON_LOCAL_FUNCTION"] = name
-        env.pop("PYTHONSTARTUP", None)
-        with tempfile.TemporaryDirectory(dir=self._tmp, prefix="invoke-") as scratch:
-            result_file = os.path.join(scratch, "result.json")
-            argv = [
-                sys.executable,
-                "-c",
-                _RUNNER.read_text(encoding="utf-8"),
-                str(code),
-                config["handler"],
-                name,
-                str(seconds),
-                result_file,
-            ]
-            started = time.monotonic()
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=code,
-                env=env,
-                start_new_session=sys.platform != "win32",
-            )
-            try:
-                output, _ = process.communicate(
-                    json.dumps(payload).encode("utf-8"), timeout=seconds
-                )
-            except subprocess.TimeoutExpired:
-                _kill(process)
-                output = process.communicate()[0]
-                _log_output(name, output)
-                message = f"function {name!r} ran past its {seconds:g}s timeout and was killed"
-                raise FunctionInvocationError(
-                    message,
-                    error_type="Sandbox.Timedout",
-                    payload={"errorType": "Sandbox.Timedout", "errorMessage": message},
-                ) from None
-            _log_output(name, output)
-            logger.debug("function %s ran in %.3fs", name, time.monotonic() - started)
-            try:
-                with open(result_file, encoding="utf-8") as handle:
-                    outcome: dict[str, Any] = json.load(handle)
-            except (OSError, ValueError):
-                tail = output.decode("utf-8", "replace")[-_LOG_TAIL:]
-                raise FunctionInvocationError(
-                    f"function {name!r} exited with code {process.returncode} before returning",
-                    error_type="Runtime.ExitError",
-                    payload={
-                        "errorType": "Runtime.ExitError",
-                        "errorMessage": f"exit code {process.returncode}",
-                        "stackTrace": [],
-                        "output": tail,
-                    },
-                ) from None
-        if not outcome.get("ok"):
-            error = {k: outcome.get(k) for k in ("errorType", "errorMessage", "stackTrace")}
-            raise FunctionInvocationError(
-                f"function {name!r} raised {error['errorType']}: {error['errorMessage']}",
-                error_type=str(error["errorType"]),
-                payload=error,
-            )
-        value = outcome.get("result")
-        return value if isinstance(value, dict) else {"result": value}
+        with _open_folder(self._tmp):
+            pass
+        job = Invocation(
+            name=function_name,
+            code=self._code(function_name),
+            handler=config["handler"],
+            timeout=seconds,
+            memory_mb=int(config.get("memory_size") or DEFAULT_MEMORY),
+            environment=dict(config.get("environment") or {}),
+        )
+        return invoke(job, payload, self._tmp)
 
 
 class LocalServerlessClient(CloudServerless):
@@ -312,18 +294,40 @@ def _check_timeout(value: Any) -> float:
     return float(value)
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    if sys.platform != "win32":
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _log_output(name: str, output: bytes | None) -> None:
-    if output and logger.isEnabledFor(logging.DEBUG):
-        for line in output.decode("utf-8", "replace").splitlines()[-200:]:
-            logger.debug("[function %s] %s", name, line)
+@contextlib.contextmanager
+def _open_folder(path: Path) -> Iterator[int]:
+    """A descriptor of ``path``, which must be a real folder (not a link) of this user.
+
+    Raises:
+        PermissionDeniedError: ``path`` is a link, not a folder, or another user's.
+        FileNotFoundError: it does not exist.
+    """
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise PermissionDeniedError(
+                f"{path} is not a real folder (a link?): the local provider does not follow it"
+            ) from None
+        raise
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            raise PermissionDeniedError(f"{path} belongs to another user: not used")
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _exists(name: str, folder: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _copy_code(source: Path, dest: Path, root: Path) -> None:
