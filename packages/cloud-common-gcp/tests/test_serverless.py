@@ -147,14 +147,17 @@ def test_a_non_object_result_is_wrapped(
 
 
 def test_a_failing_function_raises_with_status_and_body(
-    functions: CloudFunctionsServerlessClient, code: str
+    functions: CloudFunctionsServerlessClient, tmp_path: Path
 ) -> None:
-    functions.create_function("echo", "python3.12", "contract_handler.handler", code)
+    (tmp_path / "boom.py").write_text(
+        "def handler(event, context):\n    raise ValueError(event['message'])\n"
+    )
+    functions.create_function("boom", "python3.12", "boom.handler", str(tmp_path))
     with pytest.raises(FunctionInvocationError) as info:
-        functions.invoke_function("echo", {"fail": "boom"})
+        functions.invoke_function("boom", {"message": "no good"})
     err = info.value
-    assert (err.status, err.error_type) == (500, "RuntimeError")
-    assert err.payload["errorMessage"] == "boom"
+    assert (err.status, err.error_type) == (500, "ValueError")
+    assert err.payload["errorMessage"] == "no good"
 
 
 def test_a_per_call_timeout_bounds_the_wait(
