@@ -123,6 +123,8 @@ def test_wait_for_state_polls_get_instance(compute: CloudCompute) -> None:
     assert info.value.retryable is True and info.value.provider == "memtest"
     with pytest.raises(InstanceNotFoundError):
         compute.wait_for_state("i-none", "running", 1, poll_interval=0.001)
+    gone = compute.wait_for_state("i-none", "terminated", 1, poll_interval=0.001)
+    assert (gone["id"], gone["status"], gone["metadata"]["gone"]) == ("i-none", "terminated", True)
     for bad in (0, -1, float("nan"), True, "5"):
         with pytest.raises(ValidationError, match="timeout"):
             compute.wait_for_state("vm-3", "running", bad)  # type: ignore[arg-type]
@@ -237,8 +239,9 @@ def test_options_are_typed_and_checked(memtest: str) -> None:
         get_storage_client(MEMTEST, page=True)
     with pytest.raises(ValidationError, match="endpoint_url"):
         get_storage_client(MEMTEST, endpoint_url="127.0.0.1:1")
-    with pytest.warns(DeprecationWarning, match="retry_policy"):
+    with pytest.warns(DeprecationWarning, match="retry_policy") as warned:
         get_storage_client(MEMTEST, retry_policy=None)
+    assert warned[0].filename == __file__  # points at the user's line, not at core
     with pytest.raises(ValidationError, match="MemOptions"):
         get_storage_client(MEMTEST, ClientOptions())
     assert get_storage_client(MEMTEST, mem.MemOptions(page=7)).driver.options.page == 7

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from cloud_common.core._capabilities import Capability
 from cloud_common.core._contracts import ComputeClient
-from cloud_common.core._enums import InstanceState
+from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
+from cloud_common.core._models import CloudResource
 from cloud_common.core._portable import PortableClient, naming_the_provider
 from cloud_common.core.errors import (
     CloudError,
@@ -176,7 +177,8 @@ class CloudCompute(PortableClient, ComputeClient):
 
         Raises:
             TimeoutError: the state was not reached within ``timeout`` seconds.
-            InstanceNotFoundError: the instance vanished (unless waiting for terminated).
+            InstanceNotFoundError: no such instance (unless waiting for ``terminated``: an
+                instance that is gone counts as terminated).
         """
         op = "wait_for_state"
         self._require(Capability.WAIT_FOR_STATE, op)
@@ -200,9 +202,9 @@ class CloudCompute(PortableClient, ComputeClient):
             try:
                 last = self.get_instance(instance_id)
             except InstanceNotFoundError:
-                if wanted is not InstanceState.TERMINATED or last is None:
+                if wanted is not InstanceState.TERMINATED:
                     raise
-                return {**last, "status": InstanceState.TERMINATED.value}
+                return self._gone(instance_id, last)
             if last["status"] == wanted.value:
                 return last
             remaining = deadline - time.monotonic()
@@ -214,3 +216,18 @@ class CloudCompute(PortableClient, ComputeClient):
                     resource=instance_id,
                 )
             time.sleep(min(poll_interval, remaining))
+
+    def _gone(self, instance_id: str, last: dict[str, Any] | None) -> dict[str, Any]:
+        """An instance that vanished while waiting for ``terminated``: the state holds
+        (some clouds forget terminated instances at once)."""
+        if last is not None:
+            return {**last, "status": InstanceState.TERMINATED.value}
+        return CloudResource(
+            id=instance_id,
+            name=instance_id,
+            resource_type=ResourceType.COMPUTE,
+            provider=CloudProvider(self.provider_id),
+            region="",
+            status=InstanceState.TERMINATED.value,
+            metadata={"native_state": None, "gone": True},
+        ).to_dict()

@@ -8,6 +8,7 @@ provider's own client classes; keyword arguments are a shorthand for its fields.
 from __future__ import annotations
 
 import os
+import sys
 import types
 import typing
 import warnings
@@ -52,6 +53,16 @@ def _matches(value: Any, hint: Any) -> bool:
     if hint is os.PathLike:
         return isinstance(value, os.PathLike)
     return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _caller_outside_cloud_common() -> int:
+    """The ``stacklevel`` of the first frame outside cloud-common (the user's call)."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        "cloud_common."
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +146,7 @@ class ClientOptions:
                 warnings.warn(
                     f"option {name!r} is now called {field_name!r}",
                     DeprecationWarning,
-                    stacklevel=3,
+                    stacklevel=_caller_outside_cloud_common(),
                 )
             changes[field_name] = value
         if options is None:
