@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from cloud_common.core import (
     CloudCompute,
     ConflictError,
     InstanceState,
+    RateLimitedError,
     RetryPolicy,
     TimeoutError,  # noqa: A004
     ValidationError,
@@ -109,3 +111,21 @@ def test_bad_arguments_are_refused_before_any_call(harness: AzureHarness) -> Non
         with pytest.raises(ValidationError, match="unknown keyword"):
             compute.create_instance(_name(), SIZE, IMAGE, key_name="x")
         assert len(harness.arm.requests) == before
+
+
+def test_throttling_is_retried_after_retry_after(
+    compute: CloudCompute, harness: AzureHarness
+) -> None:
+    harness.arm.inject(429, "TooManyRequests", retry_after=1)
+    started = time.monotonic()
+    assert isinstance(compute.list_instances(), list)
+    assert time.monotonic() - started >= 0.9, "Retry-After: 1 was honoured"
+
+
+def test_throttling_past_the_attempts_raises_rate_limited(harness: AzureHarness) -> None:
+    options = {**harness.client_options("compute"), "retry": RetryPolicy(max_attempts=2)}
+    with get_compute_client(harness.credentials(), **options) as compute:
+        harness.arm.inject(429, "TooManyRequests", retry_after=0)
+        harness.arm.inject(429, "TooManyRequests", retry_after=0)
+        with pytest.raises(RateLimitedError):
+            compute.list_instances()

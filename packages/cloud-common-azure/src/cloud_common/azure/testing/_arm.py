@@ -137,6 +137,7 @@ class ResourceManagerServer:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: Any = None
         self.ca_file = ""
+        self.faults: list[tuple[int, str, int | None]] = []
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -168,6 +169,10 @@ class ResourceManagerServer:
     def url(self) -> str:
         """``https://127.0.0.1:<port>``."""
         return f"https://127.0.0.1:{self._server.port}"
+
+    def inject(self, status: int, code: str, retry_after: int | None = None) -> None:
+        """Answer the next authenticated request with this ARM error (throttling, 5xx)."""
+        self.faults.append((status, code, retry_after))
 
     def add(self, provider: ResourceProvider) -> None:
         """Serve ``provider``'s resource type."""
@@ -232,6 +237,12 @@ class ResourceManagerServer:
                     "InvalidAuthenticationToken",
                     "The access token is invalid.",
                 )
+            if self.faults:
+                status, code, retry_after = self.faults.pop(0)
+                response = arm_error(status, code, f"injected {code}")
+                if retry_after is not None:
+                    response.headers["Retry-After"] = str(retry_after)
+                return response
             try:
                 return self._route(request)
             except ArmError as exc:
