@@ -35,6 +35,9 @@ from cloud_common.core import Capability, CloudError, ObjectNotFoundError, Valid
 
 __all__ = ["Copied", "Job", "plan", "run"]
 
+SMALL = 8 * 1024 * 1024
+"""Files up to this size are uploaded in one request (``upload_file``), larger ones streamed."""
+
 Place = Union[str, Remote]
 """A local path, or an object (or prefix) of a provider."""
 
@@ -246,6 +249,15 @@ def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
         meter.file_done()
         return Copied("-", dst.url(), meter.bytes_done, kind)
     kind = content_type or _guess_type(src)
+    if isinstance(dst, Remote) and job.size is not None and job.size <= SMALL:
+        meter.check()
+        with open(src, "rb") as fileobj:
+            data = fileobj.read(SMALL + 1)
+        if len(data) == job.size:  # unchanged since planned: one request
+            dst.client.upload_file(dst.bucket, dst.key, data, kind)
+            meter.advance(len(data))
+            meter.file_done()
+            return Copied(src, dst.url(), len(data), kind)
     with open(src, "rb") as fileobj:
         reader = CountingReader(fileobj, meter)
         if isinstance(dst, Remote):
