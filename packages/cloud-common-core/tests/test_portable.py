@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import cc_core_testprovider as mem
 import pytest
@@ -231,7 +232,7 @@ def test_list_buckets_is_sorted(storage: CloudStorage) -> None:
 
 def test_options_are_typed_and_checked(memtest: str) -> None:
     client = get_storage_client(MEMTEST, page=5, endpoint_url="http://127.0.0.1:1")
-    options = client.driver.options
+    options = cast(mem.MemoryStorage, client.driver).options
     assert isinstance(options, mem.MemOptions) and options.page == 5
     with pytest.raises(ValidationError, match=r"unknown option 'pgae'.*'page'"):
         get_storage_client(MEMTEST, pgae=5)
@@ -244,7 +245,12 @@ def test_options_are_typed_and_checked(memtest: str) -> None:
     assert warned[0].filename == __file__  # points at the user's line, not at core
     with pytest.raises(ValidationError, match="MemOptions"):
         get_storage_client(MEMTEST, ClientOptions())
-    assert get_storage_client(MEMTEST, mem.MemOptions(page=7)).driver.options.page == 7
+    assert (
+        cast(
+            mem.MemoryStorage, get_storage_client(MEMTEST, mem.MemOptions(page=7)).driver
+        ).options.page
+        == 7
+    )
 
 
 def test_open_storage_finds_the_provider_by_scheme(storage: CloudStorage) -> None:
@@ -273,7 +279,9 @@ def test_a_02_provider_still_works_unchanged(caplog: pytest.LogCaptureFixture) -
     register(old, replace=True)
     try:
         storage = get_storage_client(CloudProvider("memold"), anything="goes")
-        assert storage.driver.options == {"anything": "goes"}  # Class(credentials, **options)
+        assert cast(mem.MemoryStorage, storage.driver).options == {
+            "anything": "goes"
+        }  # Class(credentials, **options)
         with pytest.raises(ValidationError, match="reserved"):
             storage.create_bucket("xn--bucket")  # the 0.2 "s3" rules still apply
         assert storage.create_bucket("old-bucket") is True

@@ -27,8 +27,8 @@ __all__ = [
     "portable_client",
 ]
 
-_P = TypeVar("_P", bound=PortableClient)
-_PORTABLE: dict[str, type[PortableClient]] = {
+_P = TypeVar("_P", bound=PortableClient[Any])
+_PORTABLE: dict[str, type[PortableClient[Any]]] = {
     "storage": CloudStorage,
     "compute": CloudCompute,
     "serverless": CloudServerless,

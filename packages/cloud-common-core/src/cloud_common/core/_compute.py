@@ -24,9 +24,7 @@ from cloud_common.core.validation import (
 )
 
 if TYPE_CHECKING:
-    from cloud_common.core._models import CloudCredentials
-    from cloud_common.core._policy import ErrorPolicy
-    from cloud_common.core._provider import ProviderInfo
+    pass
 
 __all__ = ["CloudCompute"]
 
@@ -35,25 +33,13 @@ _START_STOP: dict[type[CloudError], bool] = {InstanceNotFoundError: False, Confl
 _TERMINATE: dict[type[CloudError], bool] = {InstanceNotFoundError: True, ConflictError: False}
 
 
-class CloudCompute(PortableClient, ComputeClient):
+class CloudCompute(PortableClient[ComputeClient], ComputeClient):
     """Compute instances on any provider: the spec's ``ComputeClient`` with every rule of
     the contract applied (see ``CloudStorage`` for how to get one).
 
     Instances are ``CloudResource(...).to_dict()`` dicts whose ``status`` is an
     ``InstanceState`` value; the provider's own state is ``metadata["native_state"]``.
     """
-
-    _driver: ComputeClient
-
-    def __init__(
-        self,
-        driver: ComputeClient,
-        info: ProviderInfo,
-        credentials: CloudCredentials | None = None,
-        *,
-        policy: ErrorPolicy | None = None,
-    ) -> None:
-        PortableClient.__init__(self, driver, info, credentials, policy=policy)
 
     def _id(self, instance_id: Any, operation: str) -> str:
         return validate_name(instance_id, "instance_id", operation=operation)

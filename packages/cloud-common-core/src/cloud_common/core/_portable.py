@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 from cloud_common.core._capabilities import Capability
 from cloud_common.core._policy import ErrorPolicy
@@ -20,6 +20,7 @@ from cloud_common.core._registry import installed_provider
 from cloud_common.core.errors import CloudError, NotSupportedError, ValidationError
 
 if TYPE_CHECKING:
+    from cloud_common.core._contracts import _Client
     from cloud_common.core._models import CloudCredentials
     from cloud_common.core._provider import ProviderInfo
 
@@ -28,6 +29,7 @@ P = ParamSpec("P")
 __all__ = ["PortableClient", "naming_the_provider"]
 
 R = TypeVar("R")
+D = TypeVar("D", bound="_Client")
 _REFUSED = "the provider refused the call"
 
 
@@ -47,14 +49,22 @@ def naming_the_provider(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-class PortableClient:
-    """Base of the portable clients: a driver plus the provider's declaration."""
+class PortableClient(Generic[D]):
+    """Base of the portable clients: a driver plus the provider's declaration.
+
+    Args:
+        driver: The provider's implementation of the service's ABC.
+        info: The provider's ``ProviderInfo`` (rules, capabilities, URL scheme).
+        credentials: The credentials the driver was built with (their secrets are
+            scrubbed from every error and WARNING).
+        policy: The provider's ``ErrorPolicy`` (default: one from ``info.errors``).
+    """
 
     provider_id: str
 
     def __init__(
         self,
-        driver: Any,
+        driver: D,
         info: ProviderInfo,
         credentials: CloudCredentials | None = None,
         *,
@@ -89,7 +99,7 @@ class PortableClient:
         return self._info.capabilities
 
     @property
-    def driver(self) -> Any:
+    def driver(self) -> D:
         """The provider's driver behind this client: for the contract suite and a
         provider's own tests. Calling it directly skips every rule of the contract."""
         return self._driver

@@ -20,9 +20,7 @@ from cloud_common.core.errors import (
 from cloud_common.core.validation import validate_name, validate_seconds, validate_tags
 
 if TYPE_CHECKING:
-    from cloud_common.core._models import CloudCredentials
-    from cloud_common.core._policy import ErrorPolicy
-    from cloud_common.core._provider import ProviderInfo
+    pass
 
 __all__ = ["CloudServerless"]
 
@@ -56,25 +54,13 @@ def _check_payload(payload: Any, operation: str) -> None:
         ) from None
 
 
-class CloudServerless(PortableClient, ServerlessClient):
+class CloudServerless(PortableClient[ServerlessClient], ServerlessClient):
     """Serverless functions on any provider: the spec's ``ServerlessClient`` with every
     rule of the contract applied (see ``CloudStorage`` for how to get one).
 
     Functions are ``CloudResource(...).to_dict()`` dicts; runtimes are portable ids
     (``python3.12``) that providers translate.
     """
-
-    _driver: ServerlessClient
-
-    def __init__(
-        self,
-        driver: ServerlessClient,
-        info: ProviderInfo,
-        credentials: CloudCredentials | None = None,
-        *,
-        policy: ErrorPolicy | None = None,
-    ) -> None:
-        PortableClient.__init__(self, driver, info, credentials, policy=policy)
 
     @naming_the_provider
     def list_functions(self) -> list[dict[str, Any]]:

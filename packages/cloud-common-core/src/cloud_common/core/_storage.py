@@ -31,9 +31,7 @@ from cloud_common.core.validation import (
 )
 
 if TYPE_CHECKING:
-    from cloud_common.core._models import CloudCredentials
-    from cloud_common.core._policy import ErrorPolicy
-    from cloud_common.core._provider import ProviderInfo
+    pass
 
 __all__ = ["CloudStorage"]
 
@@ -53,7 +51,7 @@ class _End:
 _END = _End()
 
 
-class CloudStorage(PortableClient, StorageClient):
+class CloudStorage(PortableClient[StorageClient], StorageClient):
     """Object storage on any provider: the spec's ``StorageClient`` with every rule of the
     contract applied, and every extension declared with its full signature.
 
@@ -68,18 +66,6 @@ class CloudStorage(PortableClient, StorageClient):
             scrubbed from every error and WARNING).
         policy: The provider's ``ErrorPolicy`` (default: one from ``info.errors``).
     """
-
-    _driver: StorageClient
-
-    def __init__(
-        self,
-        driver: StorageClient,
-        info: ProviderInfo,
-        credentials: CloudCredentials | None = None,
-        *,
-        policy: ErrorPolicy | None = None,
-    ) -> None:
-        PortableClient.__init__(self, driver, info, credentials, policy=policy)
 
     # -- argument checks ----------------------------------------------------------------
 
