@@ -1,4 +1,5 @@
-"""``python -m cloud_common.local serve [--root R] [--port P]``: the presigned-URL server."""
+"""``python -m cloud_common.local serve [--root R] [--port P] [--max-put-size N]``: the
+presigned-URL server."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import sys
 
 from cloud_common.local._presign import DEFAULT_PORT
-from cloud_common.local._server import PresignServer
+from cloud_common.local._server import DEFAULT_MAX_PUT_SIZE, PresignServer
 
 __all__ = ["main"]
 
@@ -23,9 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks one"
     )
+    serve.add_argument(
+        "--max-put-size",
+        type=int,
+        default=DEFAULT_MAX_PUT_SIZE,
+        help=f"largest PUT body in bytes (default {DEFAULT_MAX_PUT_SIZE}, S3's single PUT)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = PresignServer(args.root, args.port)
+    if args.max_put_size < 1:
+        parser.error("--max-put-size must be a positive number of bytes")
+    server = PresignServer(args.root, args.port, max_put_size=args.max_put_size)
     print(f"serving presigned URLs of {server.storage.root} on {server.base_url}", flush=True)
     print(f"clients: endpoint_url={server.base_url!r}  (Ctrl-C stops)", flush=True)
     try:
