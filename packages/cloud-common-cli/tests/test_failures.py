@@ -3,6 +3,7 @@ traceback unless --debug; interrupted or failed copies leave nothing behind."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from clihelpers import Provider, clean_env, run
 from cloud_common.cli._locations import Remote
 from cloud_common.cli._pipe import Pipe
 from cloud_common.cli._progress import Cancelled, Meter
-from cloud_common.cli._transfer import Job, copy_one
+from cloud_common.cli._transfer import SMALL, Job, copy_one
 from cloud_common.core import CloudError
 
 
@@ -91,7 +92,8 @@ def test_an_interrupted_stream_between_providers_commits_no_object(
     dst: Provider = request.getfixturevalue(target)
     src_bucket, dst_bucket = f"cli-{uuid.uuid4().hex[:12]}", f"cli-{uuid.uuid4().hex[:12]}"
     assert local.storage.create_bucket(src_bucket) and dst.storage.create_bucket(dst_bucket)
-    local.storage.upload_file(src_bucket, "big.bin", os.urandom(6 * 1024 * 1024))
+    # above SMALL: streamed through the pipe
+    local.storage.upload_stream(src_bucket, "big.bin", io.BytesIO(os.urandom(SMALL + 2**20)))
     job = Job(_remote(local, src_bucket, "big.bin"), _remote(dst, dst_bucket, "big.bin"))
     with pytest.raises((Cancelled, CloudError, OSError)):
         copy_one(job, _StopAfter(1024 * 1024))

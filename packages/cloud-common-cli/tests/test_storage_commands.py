@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import urllib.request
 import uuid
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 from clihelpers import Provider, run
 
+from cloud_common.cli._transfer import SMALL
 from cloud_common.core import CloudStorage
 
 KINDS = {
@@ -117,11 +120,17 @@ def test_ls_stat_cat_rm_mb_rb_on_moto(aws: Provider, tmp_path: Path) -> None:
     buckets = json.loads(run(["ls", "s3://", "--json"], aws).stdout)
     assert {"bucket": bucket, "url": f"s3://{bucket}"} in buckets
 
+    aws.storage.upload_file(bucket, "ab.txt", b"spared")
+    spared = run(["rm", "-r", f"s3://{bucket}/a"], aws)  # the folder a/, not ab.txt
+    assert spared.stdout == f"deleted s3://{bucket}/a/report.json\n"
+    assert run(["cp", str(source), f"s3://{bucket}/a/"], aws).exit_code == 0
+
     full = run(["rb", f"s3://{bucket}"], aws)
     assert full.exit_code == 1 and "not empty" in full.stderr
     gone = run(["rm", "-r", f"s3://{bucket}", "--json"], aws)
     assert sorted(json.loads(gone.stdout)["deleted"]) == [
         f"s3://{bucket}/a/report.json",
+        f"s3://{bucket}/ab.txt",
         f"s3://{bucket}/b.bin",
     ]
     assert run(["rb", f"s3://{bucket}"], aws).exit_code == 0
@@ -142,6 +151,21 @@ def test_presign_get_and_put_urls_work_over_http(local: Provider) -> None:
     with urllib.request.urlopen(request, timeout=10):
         pass
     assert local.storage.download_file(bucket, "up.txt") == b"put!"
+
+
+def test_a_large_object_streams_between_providers_with_type_and_metadata(
+    local: Provider, gcp: Provider
+) -> None:
+    src, dst = _bucket(local), _bucket(gcp)
+    data = os.urandom(SMALL + 3 * 2**20 + 5)
+    local.storage.upload_stream(
+        src, "v.mp4", io.BytesIO(data), content_type="video/mp4", metadata={"take": "2"}
+    )
+    done = run(["cp", f"local://{src}/v.mp4", f"gs://{dst}/clips/"], local, gcp)
+    assert done.exit_code == 0, done.stderr
+    info = gcp.storage.stat_object(dst, "clips/v.mp4")
+    assert (info.size, info.content_type, info.metadata) == (len(data), "video/mp4", {"take": "2"})
+    assert gcp.storage.download_file(dst, "clips/v.mp4") == data
 
 
 def test_download_to_a_folder_and_copy_within_one_provider(local: Provider, tmp_path: Path) -> None:

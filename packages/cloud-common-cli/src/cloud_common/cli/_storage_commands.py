@@ -205,9 +205,9 @@ def rm_command(url: str, recursive: bool, jobs: int) -> None:
     session = current_session()
     where = remote(session, url)
     if recursive:
-        keys = [
-            i.key for i in where.client.list_objects(where.bucket, where.key) if not i.is_prefix
-        ]
+        # a prefix is a folder: rm -r s3://b/data spares s3://b/database.txt
+        prefix = where.key if not where.key or where.key.endswith("/") else where.key + "/"
+        keys = [i.key for i in where.client.list_objects(where.bucket, prefix) if not i.is_prefix]
     else:
         where = _object_url(url, "rm")
         keys = [where.key]

@@ -6,7 +6,8 @@ provider's URLs, in either direction.
 - provider → local: ``download_stream`` into a temporary file beside the target, renamed
   on success and removed on failure (never a partial file under the target's name);
 - provider → same provider: ``copy_file`` (server-side) when declared;
-- provider → other provider: ``download_stream`` into a bounded in-memory ``Pipe`` read by
+- provider → other provider: objects up to ``SMALL`` in one download and one upload;
+  larger ones through ``download_stream`` into a bounded in-memory ``Pipe`` read by
   ``upload_stream`` in the same moment: no temporary copy; content type and metadata
   carried over; a failure on either side fails the upload, so no truncated object is
   committed.
@@ -214,6 +215,21 @@ def _stream_between(
     return counter.written
 
 
+def _small_between(
+    src: Remote, dst: Remote, meter: Meter, content_type: str | None, metadata: dict[str, str]
+) -> int:
+    """A small object between providers: one download, one upload, in memory."""
+    meter.check()
+    data = src.client.download_file(src.bucket, src.key)
+    extra: dict[str, Any] = {}
+    if metadata and dst.client.provider_info.supports(Capability.USER_METADATA):
+        extra["metadata"] = metadata
+    meter.check()
+    dst.client.upload_file(dst.bucket, dst.key, data, content_type, **extra)
+    meter.advance(len(data))
+    return len(data)
+
+
 def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
     """Copy one object or file; nothing is left under the target's name on failure."""
     src, dst = job.src, job.dst
@@ -228,6 +244,8 @@ def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
                     src.client.copy_file(src.bucket, src.key, dst.bucket, dst.key)
                     written = size if size is not None else 0
                     meter.advance(written)
+            elif size is not None and size <= SMALL:
+                written = _small_between(src, dst, meter, kind, metadata)
             else:
                 written = _stream_between(src, dst, meter, kind, metadata)
         else:
