@@ -177,3 +177,24 @@ def test_download_to_a_folder_and_copy_within_one_provider(local: Provider, tmp_
     assert run(["cp", f"local://{bucket}/x/data.csv", f"local://{bucket}/y/"], local).exit_code == 0
     copy = local.storage.stat_object(bucket, "y/data.csv")
     assert (copy.content_type, copy.metadata) == ("text/csv", {"team": "t"})
+
+
+def test_the_progress_bar_counts_every_byte_of_an_upload_and_a_download(
+    aws: Provider, tmp_path: Path
+) -> None:
+    from cloud_common.cli._locations import Remote
+    from cloud_common.cli._progress import Meter
+    from cloud_common.cli._transfer import Job, copy_one
+
+    bucket = _bucket(aws)
+    data = os.urandom(SMALL + 2**20)
+    (tmp_path / "big.bin").write_bytes(data)
+    target = Remote(aws.storage, aws.id, aws.scheme, bucket, "big.bin")
+    with Meter(len(data), 1, show=True) as meter:
+        copied = copy_one(Job(str(tmp_path / "big.bin"), target, len(data)), meter)
+    assert meter.bytes_done == copied.size == len(data)
+    assert aws.storage.download_file(bucket, "big.bin") == data
+    with Meter(len(data), 1, show=True) as meter:
+        copy_one(Job(target, str(tmp_path / "back.bin")), meter)
+    assert meter.bytes_done == len(data)
+    assert (tmp_path / "back.bin").read_bytes() == data

@@ -54,6 +54,11 @@ class Meter:
             )
             self._task = self._progress.add_task(self._label(), total=total_bytes)
 
+    @property
+    def visible(self) -> bool:
+        """True when a progress bar is drawn."""
+        return self._progress is not None
+
     def _label(self) -> str:
         return f"{self.files_done}/{self.total_files} files"
 
