@@ -51,10 +51,10 @@ def _retry_after(settings: dict[str, Any]) -> float | None:
 
 def blob_retry_kwargs(retry: RetryPolicy, timeouts: Timeouts) -> dict[str, Any]:
     """Keyword arguments of a ``BlobServiceClient``: Blob Storage's retry policy."""
-    from azure.storage.blob._shared.policies import StorageRetryPolicy  # noqa: PLC0415
+    from azure.storage.blob import ExponentialRetry  # noqa: PLC0415
 
-    class BlobRetry(StorageRetryPolicy):
-        """``StorageRetryPolicy`` with our backoff, full jitter and ``Retry-After``."""
+    class BlobRetry(ExponentialRetry):
+        """Blob Storage's retry policy with our backoff, full jitter and ``Retry-After``."""
 
         def get_backoff_time(self, settings: dict[str, Any]) -> float:
             waited = _retry_after(settings)
