@@ -239,17 +239,16 @@ class _Functions(ServerlessClient):
             timeout if timeout is not None else float(config.get("timeout") or self.invoke_timeout)
         )
         self._ready()
-        with _open_folder(self._tmp):
-            pass
-        job = Invocation(
-            name=function_name,
-            code=self._code(function_name),
-            handler=config["handler"],
-            timeout=seconds,
-            memory_mb=int(config.get("memory_size") or DEFAULT_MEMORY),
-            environment=dict(config.get("environment") or {}),
-        )
-        return invoke(job, payload, self._tmp)
+        with _open_folder(self._tmp):  # the scratch folders go there: no link followed
+            job = Invocation(
+                name=function_name,
+                code=self._code(function_name),
+                handler=config["handler"],
+                timeout=seconds,
+                memory_mb=int(config.get("memory_size") or DEFAULT_MEMORY),
+                environment=dict(config.get("environment") or {}),
+            )
+            return invoke(job, payload, self._tmp)
 
 
 class LocalServerlessClient(CloudServerless):
