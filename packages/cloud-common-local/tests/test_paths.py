@@ -96,10 +96,11 @@ def test_planted_file_link_is_never_followed(
     with pytest.raises(ValidationError):
         storage.download_file(bucket, "link")
     with pytest.raises(ValidationError):
-        storage.upload_file(bucket, "link", b"overwrite through the link")
-    assert (outside / "secret.txt").read_bytes() == b"outside the root"
-    with pytest.raises(ValidationError):
         storage.object_exists(bucket, "link")
+    storage.upload_file(bucket, "link", b"stored in place of the link")  # never through it
+    assert (outside / "secret.txt").read_bytes() == b"outside the root"
+    assert not (root / "storage" / "buckets" / bucket / "link").is_symlink()
+    assert storage.download_file(bucket, "link") == b"stored in place of the link"
 
 
 def test_planted_bucket_link_is_never_followed(

@@ -25,11 +25,14 @@ def open_child(parent: int, name: str, what: str, *, create: bool) -> int:
         NotADirectoryError: ``name`` is a file.
         FileNotFoundError: ``name`` (or ``parent``, deleted meanwhile) is absent.
     """
-    if create:
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(name, 0o700, dir_fd=parent)
     try:
         return os.open(name, FOLDER_FLAGS, dir_fd=parent)
+    except FileNotFoundError:
+        if not create:
+            raise
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=parent)
+        return open_child(parent, name, what, create=False)
     except OSError as exc:
         if exc.errno not in LINK_ERRNOS:
             raise

@@ -218,35 +218,24 @@ class ObjectStore:
         for attempt in range(_RETRIES):
             try:
                 with Chain(bucket_fd).descend(folders, "key", create=True) as chain:
-                    self._check_target(chain.last, leaf, key)
+                    # A link at the key is replaced, never followed: rename acts on names.
                     os.rename(name, leaf, src_dir_fd=self._tmp, dst_dir_fd=chain.last)
-                    self._check_bucket_kept(bucket_fd, bucket)
+                self._check_bucket_kept(bucket_fd, bucket)
                 return
             except NotADirectoryError:
                 raise ConflictError(
                     f"key {key!r} continues the name of an existing object as a folder: the "
                     "local provider cannot store both 'a' and 'a/b'"
                 ) from None
-            except IsADirectoryError:
-                raise self._folder_conflict(key) from None
             except FileNotFoundError:
                 # A concurrent delete pruned a folder we had just made: make it again.
                 self._check_bucket_kept(bucket_fd, bucket)
                 if attempt == _RETRIES - 1:
                     raise
-
-    def _check_target(self, folder: int, leaf: str, key: str) -> None:
-        try:
-            mode = os.stat(leaf, dir_fd=folder, follow_symlinks=False).st_mode
-        except FileNotFoundError:
-            return
-        if stat.S_ISLNK(mode):
-            raise ValidationError(
-                f"key reaches {leaf!r}, a symbolic link inside the local root: links are "
-                "never followed"
-            )
-        if stat.S_ISDIR(mode):
-            raise self._folder_conflict(key)
+            except OSError as exc:
+                if exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
+                    raise self._folder_conflict(key) from None
+                raise
 
     @staticmethod
     def _folder_conflict(key: str) -> ConflictError:
@@ -401,21 +390,21 @@ class ObjectStore:
                     os.close(sub)
                 continue
             try:
-                st = entry.stat(follow_symlinks=False)
-                size, record = read_at(folder, path, name, st.st_size)
+                record = read_at(folder, path, name)
             except OSError:
                 continue  # deleted meanwhile
-            if record is None or not record.etag or not record.describes(st):
+            if record is None or not record.etag or record.stamp is None:
                 described = self._reopen(folder, name, f"{base}{name}")
                 if described is not None:
                     yield described
                 continue
+            size, mtime_ns = record.stamp
             yield ObjectInfo(
                 key=f"{base}{name}",
                 size=size,
                 etag=record.etag,
                 content_type=record.content_type,
-                last_modified=datetime.fromtimestamp(st.st_mtime, tz=_UTC),
+                last_modified=datetime.fromtimestamp(mtime_ns / 1e9, tz=_UTC),
                 metadata=record.metadata,
             )
 

@@ -98,10 +98,9 @@ class RecordFormat:
         """``(object size, record or None)`` of an open data file."""
         raise NotImplementedError
 
-    def read_at(
-        self, dir_fd: int, path: str, name: str, file_size: int
-    ) -> tuple[int, Record | None]:
-        """The same for the entry ``name`` of an open folder (``path`` is that folder)."""
+    def read_at(self, dir_fd: int, path: str, name: str) -> Record | None:
+        """The record of the entry ``name`` of an open folder (``path`` is that folder),
+        its ``stamp`` (object size, modification time) set: what a listing needs."""
         raise NotImplementedError
 
     def add_etag(self, fd: int, record: Record) -> None:
@@ -125,16 +124,14 @@ class XattrFormat(RecordFormat):
             raise
         return file_size, Record.decode(raw)
 
-    def read_at(
-        self, dir_fd: int, path: str, name: str, file_size: int
-    ) -> tuple[int, Record | None]:
-        # The entry was just listed (lstat: a regular file); the last component is never
-        # followed. The attribute is read by path: opening every file would double the cost.
+    def read_at(self, dir_fd: int, path: str, name: str) -> Record | None:
+        # The entry was just listed as a regular file; its last component is never
+        # followed. One call and no open: the record's stamp gives size and time.
         try:
             raw = os.getxattr(f"{path}/{name}", ATTRIBUTE, follow_symlinks=False)
         except OSError:
-            return file_size, None
-        return file_size, Record.decode(raw)
+            return None
+        return Record.decode(raw)
 
     def add_etag(self, fd: int, record: Record) -> None:
         os.setxattr(fd, ATTRIBUTE, record.encode())
@@ -156,14 +153,14 @@ class TrailerFormat(RecordFormat):
             return file_size, None
         return size, Record.decode(os.pread(fd, length, size))
 
-    def read_at(
-        self, dir_fd: int, path: str, name: str, file_size: int
-    ) -> tuple[int, Record | None]:
+    def read_at(self, dir_fd: int, path: str, name: str) -> Record | None:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
         try:
-            return self.read(fd, file_size)
+            st = os.fstat(fd)
+            size, record = self.read(fd, st.st_size)
         finally:
             os.close(fd)
+        return None if record is None else record._replace(stamp=[size, st.st_mtime_ns])
 
 
 FORMATS: dict[str, RecordFormat] = {f.name: f for f in (XattrFormat(), TrailerFormat())}
