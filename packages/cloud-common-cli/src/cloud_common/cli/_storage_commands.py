@@ -14,7 +14,7 @@ from cloud_common.cli._options import current_session, shared_options
 from cloud_common.cli._output import human_size, print_json
 from cloud_common.cli._progress import Meter
 from cloud_common.cli._transfer import Copied, Place, plan, run
-from cloud_common.core import CloudError, ObjectInfo, ValidationError
+from cloud_common.core import Capability, CloudError, ObjectInfo, ValidationError
 
 __all__ = ["STORAGE_COMMANDS"]
 
@@ -170,7 +170,10 @@ def cat_command(url: str) -> None:
         )
         return
     out = sys.stdout.buffer
-    where.client.download_stream(where.bucket, where.key, out)
+    if where.client.provider_info.supports(Capability.DOWNLOAD_STREAM):
+        where.client.download_stream(where.bucket, where.key, out)
+    else:  # a provider with the spec's calls only
+        out.write(where.client.download_file(where.bucket, where.key))
     out.flush()
 
 

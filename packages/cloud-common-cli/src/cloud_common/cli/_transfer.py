@@ -32,7 +32,13 @@ from typing import Any, Union
 from cloud_common.cli._locations import Remote
 from cloud_common.cli._pipe import Pipe
 from cloud_common.cli._progress import CountingReader, CountingWriter, Meter
-from cloud_common.core import Capability, CloudError, ObjectNotFoundError, ValidationError
+from cloud_common.core import (
+    Capability,
+    CloudError,
+    CloudStorage,
+    ObjectNotFoundError,
+    ValidationError,
+)
 
 __all__ = ["Copied", "Job", "plan", "run"]
 
@@ -230,29 +236,87 @@ def _small_between(
     return len(data)
 
 
+def _streams(client: CloudStorage, capability: Capability) -> bool:
+    return client.provider_info.supports(capability)
+
+
+def _remote_to_remote(
+    src: Remote, dst: Remote, meter: Meter, kind: str | None, info: tuple[Any, ...]
+) -> int:
+    size, src_type, metadata = info
+    if (
+        dst.client is src.client
+        and _streams(src.client, Capability.COPY_FILE)
+        and (kind == src_type)
+    ):
+        src.client.copy_file(src.bucket, src.key, dst.bucket, dst.key)
+        written = size if size is not None else 0
+        meter.advance(written)
+        return int(written)
+    can_stream = _streams(src.client, Capability.DOWNLOAD_STREAM) and _streams(
+        dst.client, Capability.UPLOAD_STREAM
+    )
+    if (size is not None and size <= SMALL) or not can_stream:
+        return _small_between(src, dst, meter, kind, metadata)
+    return _stream_between(src, dst, meter, kind, metadata)
+
+
+def _remote_to_local(src: Remote, dst: str, meter: Meter) -> int:
+    with _atomic_file(dst) as fileobj:
+        writer = CountingWriter(fileobj, meter)
+        if _streams(src.client, Capability.DOWNLOAD_STREAM):
+            src.client.download_stream(src.bucket, src.key, writer)
+        else:  # a provider with the spec's calls only
+            writer.write(src.client.download_file(src.bucket, src.key))
+        return writer.written
+
+
+def _local_to_remote(src: str, dst: Remote, meter: Meter, kind: str | None) -> int:
+    size = os.path.getsize(src)
+    if size <= SMALL or not _streams(dst.client, Capability.UPLOAD_STREAM):
+        meter.check()
+        with open(src, "rb") as fileobj:
+            data = fileobj.read()
+        dst.client.upload_file(dst.bucket, dst.key, data, kind)
+        meter.advance(len(data))
+        return len(data)
+    if not meter.visible:
+        # no bar to feed: hand the path over, so the provider may read parts in parallel
+        meter.check()
+        dst.client.upload_stream(dst.bucket, dst.key, src, content_type=kind)
+        meter.advance(size)
+        return size
+    with open(src, "rb") as fileobj:
+        reader = CountingReader(fileobj, meter)
+        dst.client.upload_stream(dst.bucket, dst.key, reader, content_type=kind)
+    return size
+
+
+def _local_to_local(src: str, dst: str, meter: Meter) -> int:
+    written = 0
+    with open(src, "rb") as fileobj, _atomic_file(dst) as out:
+        reader = CountingReader(fileobj, meter)
+        while chunk := reader.read(1024 * 1024):
+            out.write(chunk)
+            written += len(chunk)
+    return written
+
+
 def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
-    """Copy one object or file; nothing is left under the target's name on failure."""
+    """Copy one object or file; nothing is left under the target's name on failure.
+
+    Providers declaring only the spec's calls (no streams) are copied in memory with
+    ``download_file`` / ``upload_file``.
+    """
     src, dst = job.src, job.dst
     if isinstance(src, Remote):
-        size, src_type, metadata = _describe(src)
+        info = _describe(src)
+        size, src_type, _ = info
         kind = content_type or src_type
         if isinstance(dst, Remote):
-            if dst.client is src.client and src.client.provider_info.supports(Capability.COPY_FILE):
-                if content_type is not None and content_type != src_type:
-                    written = _stream_between(src, dst, meter, kind, metadata)
-                else:
-                    src.client.copy_file(src.bucket, src.key, dst.bucket, dst.key)
-                    written = size if size is not None else 0
-                    meter.advance(written)
-            elif size is not None and size <= SMALL:
-                written = _small_between(src, dst, meter, kind, metadata)
-            else:
-                written = _stream_between(src, dst, meter, kind, metadata)
+            written = _remote_to_remote(src, dst, meter, kind, info)
         else:
-            with _atomic_file(dst) as fileobj:
-                writer = CountingWriter(fileobj, meter)
-                src.client.download_stream(src.bucket, src.key, writer)
-                written = writer.written
+            written = _remote_to_local(src, dst, meter)
         if size is not None and written != size:
             raise CloudError(
                 f"copied {written} bytes of {size} from {src.url()}: the source changed "
@@ -260,41 +324,19 @@ def copy_one(job: Job, meter: Meter, content_type: str | None = None) -> Copied:
             )
         meter.file_done()
         return Copied(src.url(), _show(dst), written, kind)
-    if src == "-" and isinstance(dst, Remote):
+    if src == "-":
+        if not isinstance(dst, Remote):
+            raise ValidationError("cp - (standard input) needs an object URL as DST")
         kind = content_type or _guess_type(dst.key)
         reader = CountingReader(sys.stdin.buffer, meter)
         dst.client.upload_stream(dst.bucket, dst.key, reader, content_type=kind)
         meter.file_done()
         return Copied("-", dst.url(), meter.bytes_done, kind)
     kind = content_type or _guess_type(src)
-    if isinstance(dst, Remote) and job.size is not None and job.size <= SMALL:
-        meter.check()
-        with open(src, "rb") as fileobj:
-            data = fileobj.read(SMALL + 1)
-        if len(data) == job.size:  # unchanged since planned: one request
-            dst.client.upload_file(dst.bucket, dst.key, data, kind)
-            meter.advance(len(data))
-            meter.file_done()
-            return Copied(src, dst.url(), len(data), kind)
-    if isinstance(dst, Remote) and not meter.visible:
-        # no bar to feed: hand the path over, so the provider may read parts in parallel
-        meter.check()
-        dst.client.upload_stream(dst.bucket, dst.key, src, content_type=kind)
-        written = os.path.getsize(src)
-        meter.advance(written)
-        meter.file_done()
-        return Copied(src, dst.url(), written, kind)
-    with open(src, "rb") as fileobj:
-        reader = CountingReader(fileobj, meter)
-        if isinstance(dst, Remote):
-            dst.client.upload_stream(dst.bucket, dst.key, reader, content_type=kind)
-            written = job.size if job.size is not None else os.path.getsize(src)
-        else:
-            with _atomic_file(dst) as out:
-                written = 0
-                while chunk := reader.read(1024 * 1024):
-                    out.write(chunk)
-                    written += len(chunk)
+    if isinstance(dst, Remote):
+        written = _local_to_remote(src, dst, meter, kind)
+    else:
+        written = _local_to_local(src, dst, meter)
     meter.file_done()
     return Copied(src, _show(dst), written, kind)
 
