@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import stat
 import time
@@ -104,6 +105,8 @@ class ObjectStore:
             self._finalizer()
             raise
         self._buckets_path = f"{top}{os.sep}buckets"
+        self._token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._serial = itertools.count()
         self._sweep_tmp()
 
     def close(self) -> None:
@@ -191,8 +194,7 @@ class ObjectStore:
         part, and never bytes of one with metadata of the other."""
         folder = self._open_bucket(bucket)
         try:
-            name = f"obj-{uuid.uuid4().hex}"
-            fd = os.open(name, _CREATE, 0o600, dir_fd=self._tmp)
+            name, fd = self._new_temporary()
             try:
                 try:
                     etag, _ = fill(fd)
@@ -212,6 +214,16 @@ class ObjectStore:
         finally:
             os.close(folder)
         return object_url("local", bucket, key)
+
+    def _new_temporary(self) -> tuple[str, int]:
+        """A new file in ``tmp``: a name unique to this store and call (no random bytes to
+        draw per write; ``O_EXCL`` still refuses a clash), and its descriptor."""
+        while True:
+            name = f"obj-{self._token}-{next(self._serial)}"
+            try:
+                return name, os.open(name, _CREATE, 0o600, dir_fd=self._tmp)
+            except FileExistsError:
+                continue
 
     def _place(self, bucket_fd: int, bucket: str, key: str, name: str) -> None:
         *folders, leaf = key.split("/")
