@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import http.client
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloud_common.core import CloudProvider, CloudStorage, get_storage_client
+from cloud_common.core import CloudProvider, CloudStorage, ValidationError, get_storage_client
 from cloud_common.local import RunningServer, serve_in_thread
 from cloud_common.local._server import DEFAULT_MAX_PUT_SIZE
 
@@ -183,8 +186,6 @@ def test_default_put_limit_is_s3s_single_put(signed: CloudStorage, server: Runni
 
 
 def test_max_put_size_is_checked(root: Path) -> None:
-    from cloud_common.core import ValidationError
-
     with pytest.raises(ValidationError, match="max_put_size"):
         serve_in_thread(root, max_put_size=0)
 
@@ -240,3 +241,48 @@ def test_fuzzing_left_no_traceback(
     ):
         assert 400 <= status_of(raw(server, request)) < 500
     assert "Traceback" not in capfd.readouterr().err
+
+
+CLI = [sys.executable, "-m", "cloud_common.local", "serve"]
+
+
+def test_cli_max_put_size(root: Path) -> None:
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cloud_common.local",
+            "serve",
+            "--root",
+            str(root),
+            "--max-put-size",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2 and "--max-put-size" in refused.stderr
+    proc = subprocess.Popen(
+        [*CLI, "--root", str(root), "--port", "0", "--max-put-size", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().split(" on ")[1].strip()
+        storage = get_storage_client(CloudProvider.LOCAL, root=root, endpoint_url=base)
+        storage.create_bucket("bkt")
+        port = urlsplit(base).port
+        for body, status in ((b"12345", 413), (b"1234", 200)):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("PUT", signed_path(storage, "k"), body=body)
+            assert conn.getresponse().status == status
+            conn.close()
+        assert storage.download_file("bkt", "k") == b"1234"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
