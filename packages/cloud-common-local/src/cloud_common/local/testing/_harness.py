@@ -25,19 +25,22 @@ class LocalHarness(Harness):
 
     def __init__(self) -> None:
         self._root: Path | None = None
+        self._other_root: Path | None = None
         self._server: RunningServer | None = None
 
     def start(self) -> None:
         self._root = Path(tempfile.mkdtemp(prefix="cloud-common-local-contract-"))
+        self._other_root = Path(tempfile.mkdtemp(prefix="cloud-common-local-contract-other-"))
         self._server = serve_in_thread(self._root)
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
+        for root in (self._root, self._other_root):
+            if root is not None:
+                shutil.rmtree(root, ignore_errors=True)
+        self._root = self._other_root = None
 
     def credentials(self) -> CloudCredentials:
         if self._root is None or self._server is None:
@@ -51,6 +54,15 @@ class LocalHarness(Harness):
 
     def instance_args(self) -> tuple[str, str]:
         return ("local.small", "img-ubuntu-24.04")
+
+    def other_credentials(self) -> CloudCredentials | None:
+        """A second root: the local provider's other "account"."""
+        if self._other_root is None:
+            raise RuntimeError("LocalHarness.start() was not called")
+        return CloudCredentials(CloudProvider.LOCAL, metadata={"root": str(self._other_root)})
+
+    def bucket_names_are_global(self) -> bool:
+        return False  # bucket names belong to one root
 
     def presigned_urls_verified(self) -> bool:
         return True  # the local server checks method, key, expiry and signature
