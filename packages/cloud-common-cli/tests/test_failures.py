@@ -33,6 +33,7 @@ from cloud_common.core import CloudError
         (["instances", "ls", "--provider", "nosuch"], "no provider 'nosuch' is installed"),
         (["instances", "ls"], "needs --provider"),
         (["cp", "local://b/k"], "Missing argument 'DST'"),
+        (["nosuch"], "No such command 'nosuch'"),
         (["presign", "local://b/k", "--expires", "0"], "--expires"),
     ],
 )
@@ -42,6 +43,7 @@ def test_usage_errors_exit_2_with_one_clear_line(
     done = run(args, local, subprocess_=True)
     assert done.exit_code == 2, done
     assert message in done.stderr
+    assert done.stderr.startswith("cloud-common: error: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
 

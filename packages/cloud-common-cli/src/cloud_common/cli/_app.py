@@ -70,16 +70,33 @@ def _fail(error: BaseException, status: int) -> NoReturn:
     raise click.exceptions.Exit(status)
 
 
+def _usage(error: click.UsageError) -> NoReturn:
+    if error.ctx is not None and type(error).__name__ == "NoArgsIsHelpError":
+        click.echo(error.ctx.get_help(), err=True)  # a group named alone: its help
+        raise click.exceptions.Exit(EXIT_USAGE)
+    where = error.ctx.command_path if error.ctx is not None else "cloud-common"
+    click.echo(f"cloud-common: error: {error.format_message()} (see: {where} --help)", err=True)
+    raise click.exceptions.Exit(EXIT_USAGE)
+
+
 class _Commands(click.Group):
     """The root group: turns every failure into its exit status and one line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.exceptions.Exit:
             raise
+        except click.UsageError as exc:
+            _usage(exc)
         except click.ClickException:
-            raise  # usage errors: click prints them and exits 2
+            raise
         except BrokenPipeError:
             # the reader of stdout went away (| head): stop quietly, as cat does
             with contextlib.suppress(OSError):
