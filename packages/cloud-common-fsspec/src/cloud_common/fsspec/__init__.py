@@ -13,16 +13,17 @@ from __future__ import annotations
 import logging
 
 from cloud_common.fsspec.__about__ import __version__
-from cloud_common.fsspec._file import DEFAULT_BLOCK_SIZE, CloudFile
+from cloud_common.fsspec._file import READ_BLOCK_SIZE, WRITE_BLOCK_SIZE, CloudFile
 from cloud_common.fsspec._filesystem import REQUIRED_CAPABILITIES, CloudFileSystem
 from cloud_common.fsspec._paths import PROTOCOL
 
 logging.getLogger("cloud_common.fsspec").addHandler(logging.NullHandler())
 
 __all__ = [
-    "DEFAULT_BLOCK_SIZE",
     "PROTOCOL",
+    "READ_BLOCK_SIZE",
     "REQUIRED_CAPABILITIES",
+    "WRITE_BLOCK_SIZE",
     "CloudFile",
     "CloudFileSystem",
     "__version__",

@@ -21,7 +21,7 @@ from cloud_common.core import (
     get_storage_client,
 )
 from cloud_common.fsspec._errors import translated
-from cloud_common.fsspec._file import DEFAULT_BLOCK_SIZE, CloudFile
+from cloud_common.fsspec._file import WRITE_BLOCK_SIZE, CloudFile
 from cloud_common.fsspec._options import FSSPEC_OPTIONS, BridgeOptions, public_options
 from cloud_common.fsspec._paths import PROTOCOL, provider_of, split_path, strip_url
 from fsspec.callbacks import DEFAULT_CALLBACK  # type: ignore[import-untyped]
@@ -83,7 +83,7 @@ class CloudFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     protocol = PROTOCOL
     root_marker = ""
-    blocksize = DEFAULT_BLOCK_SIZE
+    blocksize = WRITE_BLOCK_SIZE
     max_concurrency = 8
     """Threads used by multi-path ``cat`` and ``rm``."""
 
