@@ -20,6 +20,7 @@ import pytest
 from cloud_common.contract_tests import Harness
 from cloud_common.core import CloudCredentials, CloudError, CloudProvider, get_storage_client
 from cloud_common.fsspec import PROTOCOL, CloudFileSystem
+from cloud_common.fsspec._upload import ChunkPipe, StreamedUpload, UploadAborted
 
 MiB = 2**20
 
@@ -228,3 +229,49 @@ def test_pickled_filesystems_work_and_no_secret_is_shown_or_logged(
     for secret in secrets:
         assert not [text for text in shown if secret in text]
     assert any(secret in json.dumps(fs.to_dict(), default=str) for secret in secrets)
+
+
+def test_a_transaction_uploads_at_commit_and_nothing_on_failure(
+    fs: CloudFileSystem, bucket: str
+) -> None:
+    with fs.transaction:
+        with fs.open(f"{bucket}/t/a", "wb") as f:
+            f.write(b"committed")
+        assert not fs.exists(f"{bucket}/t/a")
+    assert fs.cat(f"{bucket}/t/a") == b"committed"
+    with pytest.raises(RuntimeError), fs.transaction:
+        with fs.open(f"{bucket}/t/b", "wb") as f:
+            f.write(b"discarded")
+        raise RuntimeError("the job failed")
+    assert not fs.exists(f"{bucket}/t/b")
+    with pytest.raises(NotImplementedError, match="append"):
+        fs.open(f"{bucket}/t/a", "ab")
+
+
+def test_the_upload_pipe_never_reads_short_and_an_abort_fails_the_reader() -> None:
+    received: list[bytes] = []
+
+    def consume(source: ChunkPipe) -> None:
+        while chunk := source.read(1000):
+            received.append(chunk)
+
+    upload = StreamedUpload(consume)
+    for piece in (b"a" * 700, b"b" * 700, b"c" * 1601):
+        upload.write(piece)
+    upload.finish()
+    assert [len(c) for c in received] == [1000, 1000, 1000, 1]
+    assert b"".join(received) == b"a" * 700 + b"b" * 700 + b"c" * 1601
+
+    failures: list[BaseException] = []
+
+    def reader(source: ChunkPipe) -> None:
+        try:
+            source.read()
+        except UploadAborted as exc:
+            failures.append(exc)
+            raise
+
+    aborted = StreamedUpload(reader)
+    aborted.write(b"partial")
+    aborted.abort()
+    assert len(failures) == 1
