@@ -38,12 +38,14 @@ REPLAY_UNSAFE: frozenset[tuple[str, str]] = frozenset(
     {
         ("lambda", "Invoke"),  # runs the function again
         ("lambda", "CreateFunction"),  # a replay fails with "already exists"
+        ("s3", "PutObject"),  # a replay can overwrite what another writer stored since
     }
 )
 """(service, operation) pairs never replayed once the request may have reached AWS.
 
-Every other call the clients make is safe to replay: reads, deletes, PutObject and
-CopyObject (the same bytes end up under the key), CreateBucket (a replay answers
+Every other call the clients make is safe to replay: reads, deletes, CopyObject and the
+parts of a multipart upload (nothing is visible until the upload completes), CreateBucket
+(a replay answers
 "already owned by you", which ``create_bucket`` treats as done), start/stop/terminate, and
 RunInstances, which always carries an idempotency ``ClientToken`` (one is added when the
 caller gives none) so EC2 answers a replay with the first launch.

@@ -25,7 +25,8 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
     moto itself accepts any key and never checks presigned URLs; ``MotoServer`` refuses a
     planted bad access key (``bad_credentials``) and verifies SigV4 presigned URLs signed
     with its keys (expiry, method, key, signature). Invocations run the python handler, so
-    function errors are real. A second account comes from STS AssumeRole.
+    function errors are real. A second account's keys are served as moto's account
+    111111111111 (they stay valid across ``reset``, like the main account's).
     """
 
     provider_id = "aws"
@@ -71,6 +72,20 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
             "timeouts": Timeouts(connect=1, read=1),
         }
 
+    def fault_client_options(self, service: str, endpoint_url: str) -> dict[str, Any]:
+        """Every request of the client to ``endpoint_url`` (the option wins over the
+        credentials' ``metadata["endpoint_url"]``)."""
+        return {**self.client_options(service), "endpoint_url": endpoint_url}
+
+    def fault_upstream_url(self, service: str) -> str:
+        """moto (behind this package's fakes) serves every service on one port."""
+        return self.server.endpoint
+
+    def idempotency_token_sent(self, operation: str) -> bool:
+        """RunInstances always carries a ``ClientToken`` (the fake keeps EC2's answer to a
+        repeated token); Invoke and CreateFunction are never replayed instead."""
+        return operation == "create_instance"
+
     def presigned_urls_verified(self) -> bool:
         return True
 
@@ -82,5 +97,4 @@ class AwsHarness(_harness_base()):  # type: ignore[misc]
 
     def reset(self) -> None:
         self.server.reset()
-        self._other = None
         self.role_arn = self.server.create_lambda_role()

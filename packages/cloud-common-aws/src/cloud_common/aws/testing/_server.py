@@ -65,6 +65,8 @@ class MotoServer:
         #: access keys refused like unknown keys on AWS (InvalidAccessKeyId, AuthFailure...).
         self.bad_access_key = f"AKIA{token[16:]}BAD0"
         self.bad_keys: set[str] = {self.bad_access_key}
+        #: access key -> moto account of the keys ``other_account_credentials`` handed out.
+        self.accounts: dict[str, str] = {}
 
     def __enter__(self) -> MotoServer:
         self.start()
@@ -90,7 +92,9 @@ class MotoServer:
         if self._run_lambdas:
             app = self._runner = LambdaRunner(app)
         app = self._tokens = ClientTokens(app)
-        app = CredentialGate(FaultInjector(app, self.faults), self.keys, self.bad_keys)
+        app = CredentialGate(
+            FaultInjector(app, self.faults), self.keys, self.bad_keys, self.accounts
+        )
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
         )
@@ -153,18 +157,18 @@ class MotoServer:
     def other_account_credentials(
         self, account_id: str = "111111111111", region: str = "us-east-1"
     ) -> CloudCredentials:
-        """Working credentials of a second moto account (STS AssumeRole into it)."""
-        found = self.boto3_client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{account_id}:role/cloud-common-other",
-            RoleSessionName="cloud-common",
-        )["Credentials"]
-        self.keys[found["AccessKeyId"]] = found["SecretAccessKey"]
+        """Working credentials of a second moto account (random keys; they stay valid
+        across ``reset``)."""
+        token = uuid.uuid4().hex.upper()
+        access_key, secret_key = f"AKIA{token[:16]}", f"cc-other-secret-{uuid.uuid4().hex}"
+        self.keys[access_key] = secret_key
+        self.accounts[access_key] = account_id
         return CloudCredentials(
             CloudProvider.AWS,
-            access_key=found["AccessKeyId"],
-            secret_key=found["SecretAccessKey"],
+            access_key=access_key,
+            secret_key=secret_key,
             region=region,
-            metadata={"endpoint_url": self.endpoint, "session_token": found["SessionToken"]},
+            metadata={"endpoint_url": self.endpoint},
         )
 
     def hold_instance_state(self, instance_id: str, state: str, region: str = "us-east-1") -> bool:

@@ -111,19 +111,37 @@ def presigned_url_problem(environ: Mapping[str, Any], secret: str) -> tuple[str,
 
 
 class CredentialGate:
-    """WSGI middleware: refuses ``bad_keys`` and verifies presigned URLs signed with ``keys``.
+    """WSGI middleware: refuses ``bad_keys``, verifies presigned URLs signed with ``keys``,
+    and has moto serve requests signed with a key of ``accounts`` as that account's.
 
     Args:
         app: What answers the requests that pass.
         keys: Access key -> secret key of the credentials the server hands out (shared:
             keys added later are verified too).
         bad_keys: Access keys refused like unknown keys on AWS.
+        accounts: Access key -> the moto account it belongs to (default: moto's own).
     """
 
-    def __init__(self, app: App, keys: Mapping[str, str], bad_keys: set[str]) -> None:
+    def __init__(
+        self,
+        app: App,
+        keys: Mapping[str, str],
+        bad_keys: set[str],
+        accounts: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.keys = keys
         self.bad_keys = bad_keys
+        self.accounts = accounts if accounts is not None else {}
+
+    @staticmethod
+    def access_key(environ: Mapping[str, Any]) -> str:
+        """The access key a request is signed with (header or presigned query), or ``""``."""
+        found = _CREDENTIAL.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+        if found:
+            return found.group(1)
+        query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
+        return (query.get("X-Amz-Credential") or [""])[0].split("/", 1)[0]
 
     def _refused(self, environ: dict[str, Any]) -> Reply | None:
         header = str(environ.get("HTTP_AUTHORIZATION", ""))
@@ -148,5 +166,8 @@ class CredentialGate:
         refused = self._refused(environ)
         if refused is not None:
             return respond(start_response, refused)
+        account = self.accounts.get(self.access_key(environ))
+        if account is not None:  # moto serves the request as that account's
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
