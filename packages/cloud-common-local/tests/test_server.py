@@ -190,6 +190,48 @@ def test_max_put_size_is_checked(root: Path) -> None:
         serve_in_thread(root, max_put_size=0)
 
 
+@pytest.fixture
+def impatient(root: Path) -> Iterator[RunningServer]:
+    running = serve_in_thread(root, request_timeout=0.5)
+    yield running
+    running.stop()
+
+
+def silent_for(server: RunningServer, start: bytes) -> bytes:
+    """Send the start of a request, then nothing: what the server answers."""
+    port = urlsplit(server.base_url).port
+    with socket.create_connection(("127.0.0.1", port or 0), timeout=10) as sock:
+        sock.sendall(start)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_silent_connections_are_bounded(
+    root: Path,
+    impatient: RunningServer,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Every local call is bounded: a client that stops sending gets 408 and is closed."""
+    caplog.set_level(logging.INFO, logger="cloud_common.local")
+    storage = get_storage_client(CloudProvider.LOCAL, root=root, endpoint_url=impatient.base_url)
+    storage.create_bucket("bkt")
+    assert silent_for(impatient, b"") == b""  # idle: closed without a word
+    assert status_of(silent_for(impatient, b"GET /bkt/k HTTP/1.1\r\nHost: x")) == 408
+    put = f"PUT {signed_path(storage, 'k')} HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345"
+    assert status_of(silent_for(impatient, put.encode())) == 408
+    assert not storage.object_exists("bkt", "k")
+    assert [r.getMessage().split(" -> ")[1][:3] for r in caplog.records] == ["408", "408"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_request_timeout_is_checked(root: Path) -> None:
+    with pytest.raises(ValidationError, match="request_timeout"):
+        serve_in_thread(root, request_timeout=0)
+
+
 _METHODS = st.sampled_from([b"GET", b"HEAD", b"PUT", b"POST", b"DELETE", b"G\x00T", b""])
 _URL_BYTES = st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 _HEADER = st.tuples(

@@ -4,11 +4,13 @@ A threaded server with a real listen backlog. Every request gets an answer: a ma
 request line, header, path byte, signature or ``Content-Length`` is a 4xx, logged once in
 one line (never with a traceback, never with the query string, which holds the
 signature). A PUT may carry at most ``max_put_size`` bytes (default 5 GiB, S3's single
-PUT); an idle connection is closed after ``REQUEST_TIMEOUT`` seconds.
+PUT); a connection silent for ``request_timeout`` seconds (default 60) gets 408 and is
+closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -55,7 +57,8 @@ BACKLOG = 1024
 DEFAULT_MAX_PUT_SIZE = 5 * 1024**3
 """The largest PUT body by default: 5 GiB, S3's limit for a single PUT."""
 REQUEST_TIMEOUT = 60.0
-"""Seconds a connection may stay silent (request line, headers or body) before it is closed."""
+"""Seconds a connection may stay silent (request line, headers or body) before it gets 408
+and is closed (the default of ``request_timeout``)."""
 
 _COPY_CHUNK = 1 << 20
 _DISCARD_LIMIT = 1 << 20
@@ -70,19 +73,28 @@ def _without_query(text: str) -> str:
 
 
 class _LimitedReader:
-    """Reads exactly ``length`` bytes of a request body; a short body is an error."""
+    """Reads exactly ``length`` bytes of a request body; a short body is an error.
+
+    ``failure`` keeps what went wrong with the connection (storage translates it into a
+    ``CloudError``; the server answers from the original)."""
 
     def __init__(self, stream: Any, length: int) -> None:
         self._stream = stream
         self._left = length
+        self.failure: OSError | None = None
 
     def read(self, size: int = -1) -> bytes:
         if self._left <= 0:
             return b""
         want = self._left if size < 0 else min(size, self._left)
-        data: bytes = self._stream.read(want)
+        try:
+            data: bytes = self._stream.read(want)
+        except OSError as exc:
+            self.failure = exc
+            raise
         if not data:
-            raise ConnectionError(f"the request body ended {self._left} bytes early")
+            self.failure = ConnectionError(f"the request body ended {self._left} bytes early")
+            raise self.failure
         self._left -= len(data)
         return data
 
@@ -94,9 +106,12 @@ class PresignServer(ThreadingHTTPServer):
         root: The local root (None: as the clients choose it).
         port: The port (0 picks a free one).
         max_put_size: The largest PUT body in bytes; larger ones get 413.
+        request_timeout: Seconds a connection may stay silent before it gets 408 and is
+            closed.
 
     Raises:
-        ValidationError: ``max_put_size`` is not a positive int.
+        ValidationError: ``max_put_size`` is not a positive int, ``request_timeout`` not a
+            positive number.
     """
 
     daemon_threads = True
@@ -108,12 +123,22 @@ class PresignServer(ThreadingHTTPServer):
         port: int = DEFAULT_PORT,
         *,
         max_put_size: int = DEFAULT_MAX_PUT_SIZE,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         if isinstance(max_put_size, bool) or not isinstance(max_put_size, int) or max_put_size < 1:
             raise ValidationError(
                 f"max_put_size {max_put_size!r} is invalid: a positive int of bytes"
             )
+        if (
+            isinstance(request_timeout, bool)
+            or not isinstance(request_timeout, (int, float))
+            or not 0 < request_timeout < float("inf")
+        ):
+            raise ValidationError(
+                f"request_timeout {request_timeout!r} is invalid: a positive number of seconds"
+            )
         self.max_put_size = max_put_size
+        self.request_timeout = float(request_timeout)
         self.storage = LocalStorageClient(root=root)
         self.secret = load_secret(self.storage.root)
         super().__init__((HOST, port), _Handler)
@@ -137,9 +162,12 @@ def _answering(method: Callable[[_Handler], None]) -> Callable[[_Handler], None]
     def serve(self: _Handler) -> None:
         try:
             method(self)
-        except (ConnectionError, TimeoutError) as exc:
+        except TimeoutError:
             self.close_connection = True
-            self._why = f"the connection failed: {type(exc).__name__}"
+            self._why = "Request timed out: the body was not sent in time"
+        except ConnectionError as exc:
+            self.close_connection = True
+            self._why = f"the connection failed: {exc}"
         except Exception as exc:  # noqa: BLE001 - answered and logged, never a traceback
             self.close_connection = True
             if self._responded:
@@ -159,10 +187,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "cloud-common-local"
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # a malformed request line still gets a status line
-    timeout = REQUEST_TIMEOUT
-
     _why: str = ""
     _responded: bool = False
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.request_timeout)
 
     # -- one answer and one log line per request ----------------------------------------
 
@@ -172,8 +202,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.command = ""
         self.path = ""
         super().handle_one_request()
-        if self._why and not self._responded:  # e.g. a timeout: nothing was sent
+        if not self._why or self._responded:
+            return
+        if not self._why.startswith("Request timed out"):  # the connection broke
             logger.info("%s: %s", self._what(), self._why)
+        elif self.command:  # a request was started: it gets its answer
+            with contextlib.suppress(OSError):
+                self._reply(HTTPStatus.REQUEST_TIMEOUT, "408: the request was not sent in time")
+        else:  # an idle connection
+            logger.debug("closed a connection idle for %ss", self.server.request_timeout)
 
     def parse_request(self) -> bool:
         raw_line: bytes = getattr(self, "raw_requestline", b"")
@@ -342,9 +379,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = _LimitedReader(self.rfile, length)
         try:
-            self.server.storage.upload_stream(
-                bucket, key, cast(BinaryIO, body), content_type=signed_type or sent_type
-            )
+            try:
+                self.server.storage.upload_stream(
+                    bucket, key, cast(BinaryIO, body), content_type=signed_type or sent_type
+                )
+            except CloudError as exc:
+                if body.failure is not None:  # the client's connection, not the storage
+                    raise body.failure from exc
+                raise
         except (BucketNotFoundError, ObjectNotFoundError):
             self.close_connection = True
             self._reply(HTTPStatus.NOT_FOUND, f"404 Not Found: no bucket {bucket!r}")
@@ -414,6 +456,7 @@ def serve_in_thread(
     *,
     port: int = 0,
     max_put_size: int = DEFAULT_MAX_PUT_SIZE,
+    request_timeout: float = REQUEST_TIMEOUT,
 ) -> RunningServer:
     """Start the presign server in this process and return at once.
 
@@ -421,7 +464,9 @@ def serve_in_thread(
     ``endpoint_url`` (or ``metadata["endpoint_url"]``). The root defaults as for the
     clients (``$CLOUD_COMMON_LOCAL_ROOT``, then the per-user data folder).
     """
-    return RunningServer(PresignServer(root, port, max_put_size=max_put_size))
+    return RunningServer(
+        PresignServer(root, port, max_put_size=max_put_size, request_timeout=request_timeout)
+    )
 
 
 def serve(
