@@ -200,19 +200,49 @@ _BY_CLASS_NAME: dict[str, type[CloudError]] = {
     "InvalidRegionError": ValidationError,
     "InvalidS3AddressingStyleError": ValidationError,
     "UnknownServiceError": ValidationError,
-    "ConnectTimeoutError": TimeoutError,
-    "ReadTimeoutError": TimeoutError,
-    "EndpointConnectionError": ProviderUnavailableError,
-    "ConnectionClosedError": ProviderUnavailableError,
-    "ResponseStreamingError": ProviderUnavailableError,
-    "IncompleteReadError": ProviderUnavailableError,
-    "HTTPClientError": ProviderUnavailableError,
-    "ConnectionError": ProviderUnavailableError,
     "WaiterError": TimeoutError,
     "TimeoutError": TimeoutError,
-    "IncompleteRead": ProviderUnavailableError,
-    "ProtocolError": ProviderUnavailableError,
 }
+
+_BROKE_MID_ANSWER = ("ResponseStreamingError", "IncompleteReadError", "IncompleteRead")
+
+
+def _where(exc: BaseException) -> str:
+    """``scheme://host:port`` of the endpoint a botocore network error names."""
+    kwargs = getattr(exc, "kwargs", None)
+    url = str((kwargs or {}).get("endpoint_url") or "")
+    if "://" not in url:
+        return "the endpoint"
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _transport_error(exc: BaseException) -> CloudError | None:
+    """Network failures in one line, in the words every provider uses: what could not be
+    reached, and how it failed."""
+    names = _class_names(exc)
+    where = _where(exc)
+    if "ConnectTimeoutError" in names:
+        return TimeoutError(f"could not connect to {where} in time (Timeouts.connect)")
+    if "ReadTimeoutError" in names:
+        return TimeoutError(f"no answer from {where} in time (Timeouts.read)")
+    if any(name in names for name in _BROKE_MID_ANSWER):
+        return ProviderUnavailableError(f"the connection to {where} broke mid-answer")
+    if "ConnectionClosedError" in names:
+        return ProviderUnavailableError(f"could not reach {where}: the connection was reset")
+    if "EndpointConnectionError" in names:
+        reason = str((getattr(exc, "kwargs", None) or {}).get("error") or exc).lower()
+        if "refused" in reason:
+            how = "connection refused"
+        elif "name or service" in reason or "resolve" in reason or "getaddrinfo" in reason:
+            how = "the host name does not resolve"
+        else:
+            how = "the connection failed"
+        return ProviderUnavailableError(f"could not reach {where}: {how}")
+    if "HTTPClientError" in names or "ConnectionError" in names or "ProtocolError" in names:
+        return ProviderUnavailableError(f"the connection to {where} failed: {type(exc).__name__}")
+    return None
+
 
 # Wrappers that carry the real failure as their cause (or ``last_exception``).
 _WRAPPERS = ("S3UploadFailedError", "RetriesExceededError", "S3TransferFailedError")
@@ -279,6 +309,9 @@ def translate(exc: BaseException) -> CloudError | None:
     parts = _client_error_parts(exc)
     if parts is not None:
         return _translate_client_error(*parts)
+    network = _transport_error(exc)
+    if network is not None:
+        return network
     for name in _class_names(exc):
         cls = _BY_CLASS_NAME.get(name)
         if cls is not None:
