@@ -64,6 +64,7 @@ _COPY_CHUNK = 1 << 20
 _DISCARD_LIMIT = 1 << 20
 _LENGTH = re.compile(r"[0-9]{1,20}")
 _QUERY = re.compile(r"\?\S*")
+_ALLOW = {"Allow": "GET, HEAD, PUT"}
 _TARGET = re.compile(r"[!-~]+")  # RFC 9112: other bytes of a URL are percent-encoded
 
 
@@ -246,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s: %s", self._what(), _without_query(format % args))
 
     def _what(self) -> str:
-        path = urlsplit(self.path or "").path if self.path else "-"
+        path = self.path.split("?", 1)[0] if self.path else "-"
         return f"{self.command or '-'} {path[:200]!r}"
 
     def _reply(
@@ -299,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return int(values[0])
 
-    def _refuse(self, status: HTTPStatus, text: str) -> None:
+    def _refuse(self, status: HTTPStatus, text: str, headers: dict[str, str] | None = None) -> None:
         """Answer a request refused before its body was read (reading a small body keeps
         the connection usable; a large or unknown one closes it)."""
         length = self._body_length()
@@ -310,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.read(length)
             else:
                 self.close_connection = True
-        self._reply(status, text)
+        self._reply(status, text, headers)
 
     @_answering
     def do_GET(self) -> None:
@@ -404,7 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @_answering
     def _not_allowed(self) -> None:
-        self._refuse(HTTPStatus.METHOD_NOT_ALLOWED, "405: only GET, HEAD and PUT")
+        self._refuse(HTTPStatus.METHOD_NOT_ALLOWED, "405: only GET, HEAD and PUT", _ALLOW)
 
     do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
@@ -415,8 +416,9 @@ class _Handler(BaseHTTPRequestHandler):
         status = HTTPStatus(code)
         text = f"{code}: {message or status.phrase}"
         if code == HTTPStatus.NOT_IMPLEMENTED:  # an unknown method
-            status, text = HTTPStatus.METHOD_NOT_ALLOWED, "405: only GET, HEAD and PUT"
-        self._reply(status, _without_query(text), {"Allow": "GET, HEAD, PUT"})
+            self._reply(HTTPStatus.METHOD_NOT_ALLOWED, "405: only GET, HEAD and PUT", _ALLOW)
+            return
+        self._reply(status, _without_query(text))
 
 
 class RunningServer:
