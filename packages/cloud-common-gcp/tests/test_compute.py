@@ -172,8 +172,10 @@ def test_terminate_waits_and_the_instance_vanishes(
     assert compute.terminate_instance(f"{ZONE}/vm-1") is True
     assert fake.instance(ZONE, "vm-1") is None
     assert compute.terminate_instance(f"{ZONE}/vm-1") is True
+    gone = compute.wait_for_state(f"{ZONE}/vm-1", "terminated", 5)
+    assert gone["status"] == "terminated"
     with pytest.raises(InstanceNotFoundError):
-        compute.wait_for_state(f"{ZONE}/vm-1", "terminated", 5)
+        compute.get_instance(f"{ZONE}/vm-1")
 
 
 def test_waiting_for_terminated_ends_when_the_instance_vanishes(

@@ -123,15 +123,24 @@ def test_a_corrupted_download_is_detected(httpserver: HTTPServer) -> None:
         _storage(httpserver, RetryPolicy(max_attempts=1)).download_file("fault-bucket", "k")
 
 
-def test_uploads_are_retried_too(httpserver: HTTPServer) -> None:
+def test_upload_file_is_replayed_only_when_google_cannot_have_acted(
+    httpserver: HTTPServer,
+) -> None:
     path = "/upload/storage/v1/b/fault-bucket/o"
     gcs = ScriptedGCS(httpserver)
     body = json.dumps(
         {"name": "k", "bucket": "fault-bucket", "size": "1", "generation": "1"}
     ).encode()
-    gcs.on(path, error(503, ERROR_503), _reset, ok(body, **{"Content-Type": "application/json"}))
+    gcs.on(path, error(429, ERROR_429), ok(body, **{"Content-Type": "application/json"}))
     assert _storage(httpserver).upload_file("fault-bucket", "k", b"x") == "gs://fault-bucket/k"
-    assert gcs.hits == [path] * 3
+    assert gcs.hits == [path] * 2
+    # a reset or a 503 may come after Cloud Storage wrote the object: never replayed
+    for fault in (_reset, error(503, ERROR_503)):
+        gcs.hits.clear()
+        gcs.on(path, fault, ok(body, **{"Content-Type": "application/json"}))
+        with pytest.raises(ProviderUnavailableError):
+            _storage(httpserver).upload_file("fault-bucket", "k", b"x")
+        assert gcs.hits == [path]
 
 
 def test_a_bucket_name_taken_by_another_project_is_false_with_one_warning(
@@ -177,16 +186,24 @@ def test_compute_retries_faults(plain_creds: CloudCredentials, fake: GcpFake) ->
         compute.list_instances()
 
 
-def test_functions_invocation_retries_503_then_reports_errors(
+def test_an_invocation_is_never_replayed_once_it_may_have_run(
     plain_creds: CloudCredentials, fake: GcpFake, tmp_path: Path
 ) -> None:
     (tmp_path / "h.py").write_text("def handler(event, context):\n    return event\n")
     client = CloudFunctionsServerlessClient(plain_creds, endpoint_url=fake.url, retry=FAST)
     client.create_function("echo", "python3.12", "h.handler", str(tmp_path))
-    fake.fail_next("POST", r"^/run/", 503)
-    fake.fail_next("POST", r"^/run/", reset=True)
+
+    def runs() -> int:
+        return len([p for m, p in fake.requests if m == "POST" and p.startswith("/run/")])
+
+    fake.fail_next("POST", r"^/run/", 429)
     assert client.invoke_function("echo", {"x": 1}) == {"x": 1}
-    fake.fail_next("POST", r"^/run/", 503, times=FAST.max_attempts, body={"error": "overloaded"})
+    assert runs() == 2  # a 429 says the function did not run: replayed
+    fake.fail_next("POST", r"^/run/", reset=True)
+    with pytest.raises(ProviderUnavailableError, match="reset"):
+        client.invoke_function("echo", {"x": 1})
+    assert runs() == 3
+    fake.fail_next("POST", r"^/run/", 503, body={"error": "overloaded"})
     with pytest.raises(FunctionInvocationError) as info:
         client.invoke_function("echo", {"x": 1})
     assert (info.value.status, info.value.payload, info.value.retryable) == (
@@ -194,5 +211,6 @@ def test_functions_invocation_retries_503_then_reports_errors(
         {"error": "overloaded"},
         True,
     )
+    assert runs() == 4
     fake.fail_next("GET", r"/functions$", 503)
     assert [f["name"] for f in client.list_functions()] == ["echo"]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
+import uuid
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -24,7 +23,7 @@ from cloud_common.gcp._errors import absent_as, error_policy, message_of
 from cloud_common.gcp._info import PROVIDER
 from cloud_common.gcp._instances import build_instance, instance_resource
 from cloud_common.gcp._options import GcpOptions
-from cloud_common.gcp._retry import make_retry
+from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
 from cloud_common.gcp._settings import GcpSettings, resolve_settings
 
 __all__ = ["GCEComputeClient"]
@@ -65,7 +64,10 @@ class _GCEDriver(ComputeClient):
         self._operations = compute_v1.ZoneOperationsClient(
             credentials=creds, client_options=client_options, transport="rest"
         )
+        for client in (self._instances, self._operations):
+            bind_session(getattr(client.transport, "_session", None))
         self._timeout = settings.timeouts.read
+        self._retry = make_retry()
 
     @property
     def native(self) -> compute_v1.InstancesClient:
@@ -76,11 +78,9 @@ class _GCEDriver(ComputeClient):
         for client in (self._instances, self._operations):
             client.transport.close()  # type: ignore[no-untyped-call]
 
-    def _kw(self, operation: str) -> dict[str, Any]:
-        return {
-            "retry": make_retry(self._settings.retry, operation=operation),
-            "timeout": self._timeout,
-        }
+    def _kw(self) -> dict[str, Any]:
+        """The retry and timeout of a call (made inside its ``call_scope``)."""
+        return {"retry": self._retry, "timeout": self._timeout}
 
     def _locate(self, instance_id: str) -> tuple[str, str]:
         """``(zone, name)`` of an instance id."""
@@ -105,41 +105,46 @@ class _GCEDriver(ComputeClient):
         request = compute_v1.AggregatedListInstancesRequest(
             project=self._settings.project_id, filter=f"id = {numeric}"
         )
-        for scope, scoped in self._instances.aggregated_list(request=request, **self._kw("find")):
+        for scope, scoped in self._instances.aggregated_list(request=request, **self._kw()):
             for inst in scoped.instances:
                 if str(inst.id) == numeric:
                     return scope.rsplit("/", 1)[-1], inst.name
         raise InstanceNotFoundError(f"no instance has id {numeric}")
 
     def _get(self, zone: str, name: str) -> compute_v1.Instance:
-        with absent_as(InstanceNotFoundError):
+        with absent_as(InstanceNotFoundError, _no_instance(zone, name)):
             return self._instances.get(
-                project=self._settings.project_id, zone=zone, instance=name, **self._kw("get")
+                project=self._settings.project_id, zone=zone, instance=name, **self._kw()
             )
 
     def _act(self, verb: str, zone: str, name: str) -> None:
-        """Run ``instances.<verb>`` and wait for its operation."""
-        call: Callable[..., compute_v1.Operation] = getattr(self._instances, f"{verb}_unary")
-        with absent_as(InstanceNotFoundError):
-            op = call(project=self._settings.project_id, zone=zone, instance=name, **self._kw(verb))
+        """Run ``instances.<verb>`` (with a ``requestId``: Compute Engine answers a replay
+        with the first operation) and wait for its operation."""
+        request = _REQUESTS[verb](
+            project=self._settings.project_id, zone=zone, instance=name, request_id=_request_id()
+        )
+        with absent_as(InstanceNotFoundError, _no_instance(zone, name)):
+            op = getattr(self._instances, f"{verb}_unary")(request=request, **self._kw())
             self._wait(op, zone)
 
     def _wait(self, op: compute_v1.Operation, zone: str) -> None:
-        """Wait until a zone operation is DONE (or the retry deadline); raise its error."""
-        deadline = time.monotonic() + self._settings.retry.deadline
-        while op.status != compute_v1.Operation.Status.DONE:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"operation {op.name} not done after {self._settings.retry.deadline:g}s"
-                )
-            op = self._operations.wait(
-                project=self._settings.project_id,
-                zone=zone,
-                operation=op.name,
-                retry=make_retry(self._settings.retry, operation="wait"),
-                timeout=min(remaining, max(self._timeout, 1.0)),
-            )
+        """Wait until a zone operation is DONE, within ``RetryPolicy.operation_deadline``
+        (each poll within ``RetryPolicy.deadline``); raise its error."""
+        settings = self._settings
+        with call_scope(
+            "wait for operation",
+            settings.retry,
+            settings.timeouts,
+            seconds=settings.retry.operation_deadline,
+            budget="RetryPolicy.operation_deadline",
+        ) as deadline:
+            while op.status != compute_v1.Operation.Status.DONE:
+                if deadline.expired:
+                    raise _operation_timeout(deadline.seconds, op.name)
+                with call_scope("wait", settings.retry, settings.timeouts):
+                    op = self._operations.wait(
+                        project=settings.project_id, zone=zone, operation=op.name, **self._kw()
+                    )
         if op.error and op.error.errors:
             detail = "; ".join(f"{e.code}: {e.message}" for e in op.error.errors)
             raise gexc.from_http_status(  # type: ignore[no-untyped-call]
@@ -148,17 +153,19 @@ class _GCEDriver(ComputeClient):
 
     # -- the spec's calls ---------------------------------------------------------------
 
+    @bounded("list_instances")
     def list_instances(self) -> list[dict[str, Any]]:
         """Every zone: ``instances.aggregatedList``, all pages."""
         request = compute_v1.AggregatedListInstancesRequest(
             project=self._settings.project_id, max_results=self._page_size
         )
         found: list[dict[str, Any]] = []
-        for scope, scoped in self._instances.aggregated_list(request=request, **self._kw("list")):
+        for scope, scoped in self._instances.aggregated_list(request=request, **self._kw()):
             zone = scope.rsplit("/", 1)[-1]
             found.extend(instance_resource(inst, zone) for inst in scoped.instances)
         return found
 
+    @bounded("start_instance")
     def start_instance(self, instance_id: str) -> bool:
         """TERMINATED/STOPPED → ``start``, SUSPENDED → ``resume``, then wait."""
         zone, name = self._locate(instance_id)
@@ -173,6 +180,7 @@ class _GCEDriver(ComputeClient):
             raise ConflictError(f"cannot start an instance that is {native}")
         return True
 
+    @bounded("stop_instance")
     def stop_instance(self, instance_id: str) -> bool:
         """RUNNING → ``stop``, then wait."""
         zone, name = self._locate(instance_id)
@@ -184,12 +192,14 @@ class _GCEDriver(ComputeClient):
         self._act("stop", zone, name)
         return True
 
+    @bounded("terminate_instance")
     def terminate_instance(self, instance_id: str) -> bool:
         """``delete``, then wait: a deleted instance vanishes."""
         zone, name = self._locate(instance_id)
         self._act("delete", zone, name)
         return True
 
+    @bounded("create_instance")
     def create_instance(self, name: str, instance_type: str,
                         image_id: str, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
         """``instances.insert`` and wait for it; see the provider's docs for keywords.
@@ -208,12 +218,13 @@ class _GCEDriver(ComputeClient):
             name, zone, instance_type, image_id, self._settings.project_id, kwargs
         )
         try:
-            op = self._instances.insert_unary(
+            request = compute_v1.InsertInstanceRequest(
                 project=self._settings.project_id,
                 zone=zone,
                 instance_resource=instance,
-                **self._kw("insert"),
+                request_id=_request_id(),
             )
+            op = self._instances.insert_unary(request=request, **self._kw())
         except gexc.NotFound as exc:
             raise ValidationError(
                 f"{message_of(exc)} (image {image_id!r}, machine type {instance_type!r})"
@@ -224,9 +235,34 @@ class _GCEDriver(ComputeClient):
 
     # -- extensions ---------------------------------------------------------------------
 
+    @bounded("get_instance")
     def get_instance(self, instance_id: str) -> dict[str, Any]:
         zone, name = self._locate(instance_id)
         return instance_resource(self._get(zone, name), zone)
+
+
+_REQUESTS: dict[str, Any] = {
+    "start": compute_v1.StartInstanceRequest,
+    "stop": compute_v1.StopInstanceRequest,
+    "resume": compute_v1.ResumeInstanceRequest,
+    "delete": compute_v1.DeleteInstanceRequest,
+}
+
+
+def _request_id() -> str:
+    """A Compute Engine ``requestId``: a replay of the same request is ignored."""
+    return str(uuid.uuid4())
+
+
+def _no_instance(zone: str, name: str) -> str:
+    return f"no instance {name!r} in zone {zone!r}"
+
+
+def _operation_timeout(seconds: float, name: str) -> TimeoutError:
+    return TimeoutError(
+        f"operation {name} not done within the {seconds:g} s deadline "
+        "(RetryPolicy.operation_deadline)"
+    )
 
 
 class GCEComputeClient(CloudCompute):

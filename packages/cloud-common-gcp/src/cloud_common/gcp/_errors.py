@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
 
 from cloud_common.core import (
     AlreadyExistsError,
@@ -152,22 +153,41 @@ def _auth_error(exc: BaseException, message: str) -> CloudError | None:
     return None
 
 
+def _endpoint(exc: BaseException) -> str:
+    """``scheme://host:port`` a requests exception was about, or "the endpoint"."""
+    url = getattr(getattr(exc, "request", None), "url", None)
+    if not isinstance(url, str):
+        return "the endpoint"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _transport_error(exc: BaseException, message: str) -> CloudError | None:
+    """Network failures in one line: what could not be reached, and how it failed."""
     import requests  # noqa: PLC0415
 
+    where = _endpoint(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TimeoutError(f"could not connect to {where} in time (Timeouts.connect)")
     if isinstance(exc, requests.exceptions.Timeout):
-        return TimeoutError(message)
+        return TimeoutError(f"no answer from {where} in time (Timeouts.read)")
     if isinstance(exc, concurrent.futures.TimeoutError):
-        return TimeoutError(f"the operation did not finish in time: {message}")
-    if isinstance(
-        exc,
-        (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            ConnectionError,
-        ),
-    ):
-        return ProviderUnavailableError(message)
+        return TimeoutError("the operation did not finish in time")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return ProviderUnavailableError(f"the connection to {where} broke mid-answer")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = str(exc).lower()
+        if "refused" in reason:
+            how = "connection refused"
+        elif "reset" in reason or "aborted" in reason or "remotedisconnected" in reason:
+            how = "the connection was reset"
+        elif "name or service" in reason or "resolve" in reason or "getaddrinfo" in reason:
+            how = "the host name does not resolve"
+        else:
+            how = "the connection failed"
+        return ProviderUnavailableError(f"could not reach {where}: {how}")
+    if isinstance(exc, ConnectionError):
+        return ProviderUnavailableError(f"the connection failed: {type(exc).__name__}")
     name = type(exc).__name__
     if name == "DataCorruption":
         return TransientError(f"checksum mismatch, the data was corrupted in transit: {message}")
@@ -193,14 +213,15 @@ def translate(exc: BaseException) -> CloudError | None:
 
 
 @contextlib.contextmanager
-def absent_as(error: type[NotFoundError]) -> Iterator[None]:
-    """Inside the block, an SDK 404 is ``error`` (the resource the calls are about)."""
+def absent_as(error: type[NotFoundError], message: str | None = None) -> Iterator[None]:
+    """Inside the block, an SDK 404 is ``error`` (the resource the calls are about), with
+    ``message`` (default: Google's)."""
     from google.api_core import exceptions as gexc  # noqa: PLC0415
 
     try:
         yield
     except gexc.NotFound as exc:
-        raise error(message_of(exc)) from exc
+        raise error(message or message_of(exc)) from exc
 
 
 def error_policy(secrets: Sequence[str]) -> ErrorPolicy:

@@ -3,6 +3,7 @@ the driver and ``CloudFunctionsServerlessClient``."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import warnings
@@ -24,6 +25,7 @@ from cloud_common.core import (
     PermissionDeniedError,
     ResourceType,
     ServerlessClient,
+    TimeoutError,  # noqa: A004
     ValidationError,
 )
 from cloud_common.core.validation import validate_kwargs
@@ -33,7 +35,7 @@ from cloud_common.gcp._errors import absent_as, error_policy
 from cloud_common.gcp._info import PROVIDER
 from cloud_common.gcp._keywords import keyword
 from cloud_common.gcp._options import GcpOptions
-from cloud_common.gcp._retry import is_transient, make_retry
+from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
 from cloud_common.gcp._settings import GcpSettings, resolve_settings
 
 __all__ = ["CloudFunctionsServerlessClient"]
@@ -55,12 +57,6 @@ _CREATE_KWARGS = frozenset(
 )
 
 
-class _RetryableStatus(Exception):
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-
-
 class _FunctionsDriver(ServerlessClient):
     """Cloud Functions v2 calls (``FunctionServiceClient``) and invocations over HTTPS."""
 
@@ -76,8 +72,12 @@ class _FunctionsDriver(ServerlessClient):
             client_options={"api_endpoint": endpoint} if endpoint else None,
             transport="rest",
         )
-        self._session = requests.Session()
+        transport: Any = self._client.transport
+        bind_session(getattr(transport, "_session", None))
+        bind_session(getattr(transport.operations_client.transport, "_session", None))
+        self._session = bind_session(requests.Session())
         self._timeouts = (settings.timeouts.connect, settings.timeouts.read)
+        self._retry = make_retry()
         self._uris: dict[str, str] = {}
 
     @property
@@ -89,11 +89,28 @@ class _FunctionsDriver(ServerlessClient):
         self._client.transport.close()  # type: ignore[no-untyped-call]
         self._session.close()
 
-    def _kw(self, operation: str) -> dict[str, Any]:
-        return {
-            "retry": make_retry(self._settings.retry, operation=operation),
-            "timeout": self._settings.timeouts.read,
-        }
+    def _kw(self) -> dict[str, Any]:
+        """The retry and timeout of a call (made inside its ``call_scope``)."""
+        return {"retry": self._retry, "timeout": self._settings.timeouts.read}
+
+    def _finish(self, operation: Any) -> Any:
+        """The result of a long-running operation, within
+        ``RetryPolicy.operation_deadline``."""
+        settings = self._settings
+        with call_scope(
+            "wait for operation",
+            settings.retry,
+            settings.timeouts,
+            seconds=settings.retry.operation_deadline,
+            budget="RetryPolicy.operation_deadline",
+        ) as deadline:
+            try:
+                return operation.result(timeout=deadline.remaining())
+            except concurrent.futures.TimeoutError:
+                raise TimeoutError(
+                    f"operation not done within the {deadline.seconds:g} s deadline "
+                    "(RetryPolicy.operation_deadline)"
+                ) from None
 
     def _parent(self, region: str | None = None) -> str:
         return f"projects/{self._settings.project_id}/locations/{region or self._settings.region}"
@@ -108,10 +125,11 @@ class _FunctionsDriver(ServerlessClient):
 
     def _get(self, full: str) -> functions_v2.Function:
         with absent_as(FunctionNotFoundError):
-            return self._client.get_function(name=full, **self._kw("get_function"))
+            return self._client.get_function(name=full, **self._kw())
 
     # -- the spec's calls ---------------------------------------------------------------
 
+    @bounded("list_functions")
     def list_functions(self) -> list[dict[str, Any]]:
         """Every region (``locations/-``), all pages."""
         pager = self._client.list_functions(
@@ -119,10 +137,11 @@ class _FunctionsDriver(ServerlessClient):
                 "parent": f"projects/{self._settings.project_id}/locations/-",
                 "page_size": self._page_size,
             },
-            **self._kw("list_functions"),
+            **self._kw(),
         )
         return [_resource(fn) for fn in pager]
 
+    @bounded("create_function")
     def create_function(self, name: str, runtime: str, handler: str,
                         code_path: str, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
         """Zip ``code_path``, upload it, create the function and wait until it is active;
@@ -155,9 +174,7 @@ class _FunctionsDriver(ServerlessClient):
         account = keyword(kwargs, "service_account", str)
         if account:
             service.service_account_email = account
-        upload = self._client.generate_upload_url(
-            request={"parent": parent}, **self._kw("create_function")
-        )
+        upload = self._client.generate_upload_url(request={"parent": parent}, **self._kw())
         self._put_zip(upload.upload_url, zipped)
         function = functions_v2.Function(
             name=f"{parent}/functions/{name}",
@@ -171,17 +188,18 @@ class _FunctionsDriver(ServerlessClient):
             ),
             service_config=service,
         )
-        operation = self._client.create_function(
-            parent=parent, function=function, function_id=name, **self._kw("create_function")
-        )
-        created: functions_v2.Function = operation.result(  # type: ignore[no-untyped-call]
-            timeout=self._settings.retry.deadline
-        )
+        settings = self._settings
+        # not replayed once sent: a replay would answer "already exists"
+        with call_scope("create_function", settings.retry, settings.timeouts, replay_safe=False):
+            operation = self._client.create_function(
+                parent=parent, function=function, function_id=name, **self._kw()
+            )
+        created: functions_v2.Function = self._finish(operation)
         self._uris.pop(created.name, None)
         return _resource(created)
 
     def _put_zip(self, url: str, zipped: bytes) -> None:
-        def put() -> None:
+        def put() -> None:  # the same bytes to the same URL: safe to replay
             response = self._session.put(
                 url,
                 data=zipped,
@@ -193,30 +211,49 @@ class _FunctionsDriver(ServerlessClient):
                     response.status_code, f"source upload failed: {response.text[:500]}"
                 )
 
-        make_retry(self._settings.retry, operation="create_function")(put)()
+        self._retry(put)()
 
+    @bounded("delete_function")
     def delete_function(self, function_name: str) -> bool:
         """Delete and wait for the operation."""
         full = self._full_name(function_name)
         self._uris.pop(full, None)
         with absent_as(FunctionNotFoundError):
-            operation = self._client.delete_function(name=full, **self._kw("delete_function"))
-            operation.result(timeout=self._settings.retry.deadline)  # type: ignore[no-untyped-call]
+            operation = self._client.delete_function(name=full, **self._kw())
+            self._finish(operation)
         return True
 
     def invoke_function(
         self, function_name: str, payload: dict[str, Any], *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """POST the payload as JSON to the function's URL with an ID token for it;
-        retries 429/502/503 and refused connections. ``timeout`` bounds the wait for
-        the answer (default: the read timeout).
+        """POST the payload as JSON to the function's URL with an ID token for it.
+
+        The whole call (looking the URL up included) ends within ``timeout`` when given,
+        else ``RetryPolicy.deadline``; the answer may take all of it. Never replayed once
+        the request may have reached the function: retried only after a refused
+        connection or a 429.
 
         Raises:
-            FunctionInvocationError: the function answered an HTTP error (status and body
-                attached; ``error_type`` from a portable handler's exception).
+            FunctionInvocationError: the function raised, exited or ran past its timeout
+                (core's ``error_type``/``status`` vocabulary), or answered another HTTP
+                error.
             AuthenticationError / PermissionDeniedError: the call was refused (401 / 403).
+            TimeoutError: no answer in time.
         """
-        full = self._full_name(function_name)
+        settings = self._settings
+        with call_scope(
+            "invoke_function",
+            settings.retry,
+            settings.timeouts,
+            replay_safe=False,
+            long_read=True,
+            seconds=timeout,
+            budget="the invocation's timeout" if timeout is not None else "RetryPolicy.deadline",
+        ):
+            response = self._invoke(self._full_name(function_name), payload)
+        return _result(response)
+
+    def _invoke(self, full: str, payload: dict[str, Any]) -> requests.Response:
         uri = self._uris.get(full)
         if uri is None:
             fn = self._get(full)
@@ -230,36 +267,25 @@ class _FunctionsDriver(ServerlessClient):
         if token:
             headers["Authorization"] = f"Bearer {token}"
         body = json.dumps(payload).encode()
-        waits = (self._timeouts[0], timeout if timeout is not None else self._timeouts[1])
         target = uri
 
         def post() -> requests.Response:
-            response = self._session.post(target, data=body, headers=headers, timeout=waits)
-            if response.status_code in (429, 502, 503):
-                raise _RetryableStatus(response)
+            response = self._session.post(target, data=body, headers=headers)
+            if response.status_code == 429:
+                raise gexc.from_http_response(response)  # type: ignore[no-untyped-call]
             return response
 
-        def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, _RetryableStatus) or (
-                isinstance(exc, requests.exceptions.ConnectionError) and is_transient(exc)
-            )
-
         try:
-            response: requests.Response = make_retry(
-                self._settings.retry, retryable, operation="invoke_function"
-            )(post)()
-        except _RetryableStatus as exc:
-            response = exc.response
-        except gexc.RetryError as exc:
-            if not isinstance(exc.cause, _RetryableStatus):
-                raise
-            response = exc.cause.response
-        if response.status_code == 404:
+            answer: requests.Response = self._retry(post)()
+        except gexc.TooManyRequests as exc:
+            answer = exc.response
+        if answer.status_code == 404:
             self._uris.pop(full, None)
-        return _result(response)
+        return answer
 
     # -- extensions ---------------------------------------------------------------------
 
+    @bounded("get_function")
     def get_function(self, function_name: str) -> dict[str, Any]:
         return _resource(self._get(self._full_name(function_name)))
 
@@ -305,7 +331,7 @@ def _memory_size(kwargs: dict[str, Any]) -> int:
 
 def _result(response: requests.Response) -> dict[str, Any]:
     """The JSON object a function answered, ``{"result": value}`` for other JSON, or the
-    error its HTTP status means."""
+    error its HTTP status means, in core's ``FunctionInvocationError`` vocabulary."""
     text = response.text
     try:
         data: Any = response.json() if text else None
@@ -314,19 +340,46 @@ def _result(response: requests.Response) -> dict[str, Any]:
     status = response.status_code
     if status < 400:
         return data if isinstance(data, dict) else {"result": data}
-    snippet = text[:500]
+    snippet = " ".join(text.split())[:300] or "no body"
     if status == 401:
         raise AuthenticationError(f"invocation refused (HTTP 401): {snippet}")
     if status == 403:
         raise PermissionDeniedError(f"invocation refused (HTTP 403): {snippet}")
     error = data if isinstance(data, dict) else {}
+    kind = error.get("errorType")
+    if isinstance(kind, str) and kind:
+        message = " ".join(str(error.get("errorMessage") or "").split())
+        raise FunctionInvocationError(
+            f"the function raised {kind}: {message}" if message else f"the function raised {kind}",
+            error_type=kind,
+            payload=data,
+            status=FunctionInvocationError.RAISED_STATUS,
+        )
+    if status == 504:  # Cloud Run's "upstream request timeout"
+        raise FunctionInvocationError(
+            "the function ran past its timeout",
+            error_type=FunctionInvocationError.TIMED_OUT,
+            payload=_platform_error(FunctionInvocationError.TIMED_OUT, snippet),
+            status=FunctionInvocationError.TIMED_OUT_STATUS,
+        )
+    if status == 500:  # no error report: the process ended before answering
+        raise FunctionInvocationError(
+            f"the function exited before returning: {snippet}",
+            error_type=FunctionInvocationError.EXITED,
+            payload=_platform_error(FunctionInvocationError.EXITED, snippet),
+            status=FunctionInvocationError.EXITED_STATUS,
+        )
     raise FunctionInvocationError(
-        f"the function answered HTTP {status}: {error.get('errorMessage') or snippet}",
-        error_type=error.get("errorType"),
+        f"the function's endpoint answered HTTP {status}: {snippet}",
         payload=data,
         status=status,
-        retryable=status in (429, 502, 503, 504),
+        retryable=status in (429, 502, 503),
     )
+
+
+def _platform_error(kind: str, message: str) -> dict[str, Any]:
+    """The remote error as a Lambda-style payload, for errors the platform reported."""
+    return {"errorType": kind, "errorMessage": message, "stackTrace": []}
 
 
 def _resource(fn: functions_v2.Function) -> dict[str, Any]:

@@ -28,10 +28,10 @@ from cloud_common.core import (
     UploadSource,
 )
 from cloud_common.gcp._auth import call_credentials, signing_credentials
-from cloud_common.gcp._errors import absent_as, error_policy, message_of
+from cloud_common.gcp._errors import absent_as, error_policy
 from cloud_common.gcp._info import PROVIDER
 from cloud_common.gcp._options import GcpOptions
-from cloud_common.gcp._retry import make_retry
+from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
 from cloud_common.gcp._settings import GcpSettings, resolve_settings
 from cloud_common.gcp._uploads import send_stream
 
@@ -53,12 +53,17 @@ class _GCSDriver(StorageClient):
         self._settings = settings
         self._chunk_size = options.chunk_size
         endpoint = settings.storage_endpoint
+        from google.auth.transport.requests import AuthorizedSession  # noqa: PLC0415
+
+        credentials = call_credentials(settings, endpoint)
         self._client = gcs.Client(
             project=settings.project_id,
-            credentials=call_credentials(settings, endpoint),
+            credentials=credentials,
             client_options={"api_endpoint": endpoint} if endpoint else None,
+            _http=bind_session(AuthorizedSession(credentials)),  # type: ignore[no-untyped-call]
         )
         self._timeout = (settings.timeouts.connect, settings.timeouts.read)
+        self._retry = make_retry()
         self._signing: Any = None
 
     @property
@@ -69,11 +74,9 @@ class _GCSDriver(StorageClient):
     def close(self) -> None:
         self._client.close()
 
-    def _kw(self, operation: str) -> dict[str, Any]:
-        return {
-            "retry": make_retry(self._settings.retry, operation=operation),
-            "timeout": self._timeout,
-        }
+    def _kw(self) -> dict[str, Any]:
+        """The retry and timeouts of a call (made inside its ``call_scope``)."""
+        return {"retry": self._retry, "timeout": self._timeout}
 
     def _blob(self, bucket: str, key: str, *, chunked: bool = False) -> Blob:
         return Blob(
@@ -81,38 +84,39 @@ class _GCSDriver(StorageClient):
         )
 
     @contextlib.contextmanager
-    def _about_object(self, *buckets: str) -> Iterator[None]:
-        """Inside, a 404 is the object's, unless one of ``buckets`` does not exist (Cloud
-        Storage answers 404 for both)."""
+    def _about_object(self, bucket: str, key: str, *others: str) -> Iterator[None]:
+        """Inside, a 404 is the object's, unless ``bucket`` or one of ``others`` does not
+        exist (Cloud Storage answers 404 for both)."""
         try:
             yield
         except gexc.NotFound as exc:
-            for bucket in buckets:
-                if not self._client.bucket(bucket).exists(**self._kw("bucket exists")):
-                    raise BucketNotFoundError(f"bucket {bucket!r} does not exist") from exc
-            raise ObjectNotFoundError(message_of(exc)) from exc
+            for name in (bucket, *others):
+                if not self._client.bucket(name).exists(**self._kw()):
+                    raise BucketNotFoundError(_no_bucket(name)) from exc
+            raise ObjectNotFoundError(_no_object(bucket, key)) from exc
 
     # -- the spec's calls ---------------------------------------------------------------
 
+    @bounded("list_buckets")
     def list_buckets(self) -> list[str]:
         project = self._settings.project_id
-        return [b.name for b in self._client.list_buckets(project=project, **self._kw("list"))]
+        return [b.name for b in self._client.list_buckets(project=project, **self._kw())]
 
+    @bounded("create_bucket")
     def create_bucket(self, name: str) -> bool:
         """Create in the region; a 409 is True when the project holds the bucket (Cloud
         Storage does not say whose it is)."""
         try:
-            self._client.create_bucket(
-                name, location=self._settings.region, **self._kw("create_bucket")
-            )
+            self._client.create_bucket(name, location=self._settings.region, **self._kw())
         except gexc.Conflict as exc:
             mine = self._client.list_buckets(
-                project=self._settings.project_id, prefix=name, **self._kw("create_bucket")
+                project=self._settings.project_id, prefix=name, **self._kw()
             )
             if not any(b.name == name for b in mine):
                 raise AlreadyExistsError("another project owns the bucket name") from exc
         return True
 
+    @bounded("upload_file", replay_safe=False)
     def upload_file(
         self,
         bucket: str,
@@ -126,23 +130,25 @@ class _GCSDriver(StorageClient):
         blob = self._blob(bucket, key)
         if metadata:
             blob.metadata = metadata
-        with absent_as(BucketNotFoundError):
+        with absent_as(BucketNotFoundError, _no_bucket(bucket)):
             blob.upload_from_string(
                 data,
                 content_type=content_type or "application/octet-stream",
-                **self._kw("upload_file"),
+                **self._kw(),
             )
         return str(blob.path)
 
+    @bounded("download_file")
     def download_file(self, bucket: str, key: str) -> bytes:
         blob = self._blob(bucket, key)
-        with self._about_object(bucket):
-            data: bytes = blob.download_as_bytes(**self._kw("download_file"))
+        with self._about_object(bucket, key):
+            data: bytes = blob.download_as_bytes(**self._kw())
         return data
 
+    @bounded("delete_file")
     def delete_file(self, bucket: str, key: str) -> bool:
-        with self._about_object(bucket):
-            self._blob(bucket, key).delete(**self._kw("delete_file"))
+        with self._about_object(bucket, key):
+            self._blob(bucket, key).delete(**self._kw())
         return True
 
     def generate_presigned_url(
@@ -219,41 +225,53 @@ class _GCSDriver(StorageClient):
             prefix=prefix or None,
             delimiter=delimiter,
             page_size=page_size,
-            **self._kw("list_objects"),
+            **self._kw(),
         )
         pending: list[str] = []
         seen: set[str] = set()
-        with absent_as(BucketNotFoundError):
-            for page in listing.pages:
-                for name in set(page.prefixes) - seen:
-                    seen.add(name)
-                    bisect.insort(pending, name)
-                for blob in page:
-                    while pending and pending[0] < blob.name:
-                        yield ObjectInfo(key=pending.pop(0), is_prefix=True)
-                    yield _info(blob)
+        pages = listing.pages
+        settings = self._settings
+        while True:
+            # each page is one call: its own deadline
+            with (
+                call_scope("list_objects", settings.retry, settings.timeouts),
+                absent_as(BucketNotFoundError, _no_bucket(bucket)),
+            ):
+                page = next(pages, None)
+            if page is None:
+                break
+            for name in set(page.prefixes) - seen:
+                seen.add(name)
+                bisect.insort(pending, name)
+            for blob in page:
+                while pending and pending[0] < blob.name:
+                    yield ObjectInfo(key=pending.pop(0), is_prefix=True)
+                yield _info(blob)
         for name in pending:
             yield ObjectInfo(key=name, is_prefix=True)
 
+    @bounded("stat_object")
     def stat_object(self, bucket: str, key: str) -> ObjectInfo:
         blob = self._blob(bucket, key)
-        with absent_as(ObjectNotFoundError):
-            blob.reload(**self._kw("stat_object"))
+        with absent_as(ObjectNotFoundError, _no_object(bucket, key)):
+            blob.reload(**self._kw())
         return _info(blob)
 
+    @bounded("delete_bucket")
     def delete_bucket(self, name: str) -> bool:
-        with absent_as(BucketNotFoundError):
-            self._client.bucket(name).delete(**self._kw("delete_bucket"))
+        with absent_as(BucketNotFoundError, _no_bucket(name)):
+            self._client.bucket(name).delete(**self._kw())
         return True
 
+    @bounded("copy_file")
     def copy_file(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> str:
         """Server-side ``rewrite``, looped until done (any size, across locations)."""
         src = self._blob(src_bucket, src_key)
         dst = self._blob(dst_bucket, dst_key)
         token: str | None = None
-        with self._about_object(src_bucket, dst_bucket):
+        with self._about_object(src_bucket, src_key, dst_bucket):
             while True:
-                token, _, _ = dst.rewrite(src, token=token, **self._kw("copy_file"))
+                token, _, _ = dst.rewrite(src, token=token, **self._kw())
                 if token is None:
                     break
         return str(dst.path)
@@ -273,16 +291,20 @@ class _GCSDriver(StorageClient):
             blob.metadata = metadata
         kind = content_type or "application/octet-stream"
 
-        def send(handle: Any) -> None:
-            send_stream(
-                blob,
-                handle,
-                kind,
-                new_retry=lambda: make_retry(self._settings.retry, operation="upload_stream"),
-                timeout=self._timeout,
+        def scope(replay_safe: bool) -> contextlib.AbstractContextManager[Any]:
+            settings = self._settings
+            return call_scope(
+                "upload_stream",
+                settings.retry,
+                settings.timeouts,
+                replay_safe=replay_safe,
+                per_part=True,
             )
 
-        with absent_as(BucketNotFoundError):
+        def send(handle: Any) -> None:
+            send_stream(blob, handle, kind, retry=self._retry, timeout=self._timeout, scope=scope)
+
+        with absent_as(BucketNotFoundError, _no_bucket(bucket)):
             if isinstance(source, (str, os.PathLike)):
                 with open(source, "rb") as handle:
                     send(handle)
@@ -290,6 +312,7 @@ class _GCSDriver(StorageClient):
                 send(source)
         return str(blob.path)
 
+    @bounded("download_stream", per_part=True)
     def download_stream(
         self,
         bucket: str,
@@ -302,13 +325,13 @@ class _GCSDriver(StorageClient):
         cannot be: Cloud Storage stores the checksum of the whole object)."""
         counter = _CountingWriter(cast(SupportsWrite, dest))
         first, last = byte_range if byte_range is not None else (None, None)
-        with self._about_object(bucket):
+        with self._about_object(bucket, key):
             self._blob(bucket, key).download_to_file(
                 counter,
                 start=first,
                 end=last,
                 checksum=None if byte_range is not None else "crc32c",
-                **self._kw("download_stream"),
+                **self._kw(),
             )
         return counter.count
 
@@ -336,6 +359,14 @@ class GCSStorageClient(CloudStorage):
         settings = resolve_settings(credentials, opts)
         driver = _GCSDriver(settings, opts)
         super().__init__(driver, PROVIDER, policy=error_policy(settings.secrets))
+
+
+def _no_bucket(bucket: str) -> str:
+    return f"bucket {bucket!r} does not exist"
+
+
+def _no_object(bucket: str, key: str) -> str:
+    return f"no object {key!r} in bucket {bucket!r}"
 
 
 class _CountingWriter:

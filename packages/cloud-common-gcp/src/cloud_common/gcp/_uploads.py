@@ -5,6 +5,11 @@ from the file in a single request: its CRC32C is computed first and declared whe
 session opens (Cloud Storage rejects a corrupted object), and after a failure the upload
 resumes from the offset the session committed. Anything else goes through the SDK: one
 request, or ``chunk_size`` pieces for a non-seekable source.
+
+Replays: a single-request upload carries no precondition, so it is not replayed once it
+may have reached Cloud Storage (the object's generation would change behind a caller who
+saw a failure); resumable sessions are replayed, since they resume at the offset the
+session committed and finalise the object once.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any, BinaryIO
 
 from cloud_common.core import SupportsRead, TransientError, ValidationError
@@ -27,23 +33,26 @@ def send_stream(
     handle: SupportsRead,
     content_type: str,
     *,
-    new_retry: Callable[[], Any],
+    retry: Any,
     timeout: tuple[float, float],
+    scope: Callable[[bool], AbstractContextManager[Any]],
 ) -> None:
     """Upload what is left to read from ``handle`` into ``blob`` (built with a
-    ``chunk_size``). ``new_retry()`` builds the retry of one call."""
+    ``chunk_size``) with ``retry``; ``scope(replay_safe)`` bounds the transfer."""
     span = _seekable_span(handle)
     if span is not None and span[1] > _SINGLE_REQUEST_LIMIT:
-        _stream_resumable(blob, handle, span[0], span[1], content_type, new_retry, timeout)
+        with scope(True):
+            _stream_resumable(blob, handle, span[0], span[1], content_type, retry, timeout)
         return
-    blob.upload_from_file(
-        handle if span is not None else _ForwardReader(handle),
-        size=span[1] if span is not None else None,
-        content_type=content_type,
-        checksum="crc32c",
-        retry=new_retry(),
-        timeout=timeout,
-    )
+    with scope(span is None):  # a seekable source here is one multipart request
+        blob.upload_from_file(
+            handle if span is not None else _ForwardReader(handle),
+            size=span[1] if span is not None else None,
+            content_type=content_type,
+            checksum="crc32c",
+            retry=retry,
+            timeout=timeout,
+        )
 
 
 def _stream_resumable(
@@ -52,7 +61,7 @@ def _stream_resumable(
     start: int,
     size: int,
     content_type: str,
-    new_retry: Callable[[], Any],
+    retry: Any,
     timeout: tuple[float, float],
 ) -> None:
     from google.api_core import exceptions as gexc  # noqa: PLC0415
@@ -66,7 +75,7 @@ def _stream_resumable(
         client=client,
         timeout=timeout,
         checksum=None,
-        retry=new_retry(),
+        retry=retry,
     )
     http = client._http
     first = [True]
@@ -110,7 +119,7 @@ def _stream_resumable(
             raise gexc.ServiceUnavailable("the upload session is not complete yet")  # type: ignore[no-untyped-call]
         return done
 
-    resource = new_retry()(attempt)()
+    resource = retry(attempt)()
     stored = resource.get("crc32c")
     if stored and stored != checksum:
         raise TransientError(

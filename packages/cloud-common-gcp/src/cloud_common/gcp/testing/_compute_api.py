@@ -40,13 +40,28 @@ class ComputeEngineApi:
         self.project = project
         self.operations = operations
         self.instances: dict[tuple[str, str], dict[str, Any]] = {}
+        self.requests: dict[str, str] = {}
+        """Operation name of each ``requestId`` seen (Compute Engine's idempotency)."""
         self._ids = itertools.count(5_000_000_000_000_000)
 
     def reset(self) -> None:
         self.instances.clear()
+        self.requests.clear()
 
     def handle(self, method: str, rest: str, request: Any) -> dict[str, Any]:
-        """The JSON answer of one call; raises ``HttpError`` for an error answer."""
+        """The JSON answer of one call; raises ``HttpError`` for an error answer.
+
+        A mutating call repeated with the same ``requestId`` answers the first call's
+        operation and does nothing, as Compute Engine does."""
+        request_id = request.args.get("requestId") if method in ("POST", "DELETE") else None
+        if request_id and request_id in self.requests:
+            return self.operations.poll(self.requests[request_id])
+        answer = self._route(method, rest, request)
+        if request_id and answer.get("kind") == "compute#operation":
+            self.requests[request_id] = str(answer["name"])
+        return answer
+
+    def _route(self, method: str, rest: str, request: Any) -> dict[str, Any]:
         parts = rest.split("/")
         if len(parts) < 3 or parts[0] != "projects":
             raise google_error(404, "unknown compute path", "notFound")
