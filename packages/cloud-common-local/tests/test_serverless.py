@@ -22,7 +22,7 @@ from cloud_common.core import (
     PermissionDeniedError,
     ValidationError,
 )
-from cloud_common.local import LocalServerlessClient
+from cloud_common.local import LocalServerlessClient, _invoke
 
 HANDLER = textwrap.dedent(
     """
@@ -171,11 +171,16 @@ def test_function_timeout_setting(serverless: CloudServerless, code: Path, tmp_p
 
 
 def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, killed but not yet reaped, is not alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc (macOS): kill(pid, 0) answered
 
 
 def test_output_is_logged(
@@ -304,6 +309,14 @@ PROCS = textwrap.dedent(
         }
 
 
+    def freeze_supervisor(event, context):
+        import signal
+
+        open(event["pidfile"], "w").write(str(os.getpid()))
+        os.kill(os.getppid(), signal.SIGSTOP)
+        time.sleep(60)
+
+
     def large(event, context):
         return {"blob": "y" * (7 << 20)}
     """
@@ -315,7 +328,7 @@ def procs(serverless: CloudServerless, tmp_path: Path) -> CloudServerless:
     folder = tmp_path / "procs"
     folder.mkdir()
     (folder / "procs.py").write_text(PROCS)
-    for name in ("spawn", "loud", "hog", "env", "ctx", "large"):
+    for name in ("spawn", "loud", "hog", "env", "ctx", "large", "freeze_supervisor"):
         serverless.create_function(
             name, "python3.12", f"procs.{name}", str(folder), environment={"GREETING": "hi"}
         )
@@ -367,7 +380,7 @@ def test_output_is_bounded(procs: CloudServerless, root: Path, run_python: Any) 
     done = run_python(
         """
         import logging, resource, sys
-        from cloud_common.local import LocalServerlessClient
+        from cloud_common.local import LocalServerlessClient, _invoke
 
         records = []
         handler = logging.Handler()
@@ -459,3 +472,23 @@ def test_planted_function_link_is_never_followed(
     assert serverless.delete_function("planted") is True
     assert not (root / "functions" / "planted").is_symlink()
     assert (outside / "secret.txt").read_bytes() == b"outside the root"
+
+
+def test_a_stuck_supervisor_is_killed_with_the_handler(
+    procs: CloudServerless, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's backstop: if the supervisor cannot enforce the timeout, the caller kills
+    it and the handler's process group after ``GRACE_SECONDS``."""
+    monkeypatch.setattr(_invoke, "GRACE_SECONDS", 1.0)
+    pidfile = tmp_path / "handler.pid"
+    started = time.monotonic()
+    with pytest.raises(FunctionInvocationError) as info:
+        procs.invoke_function("freeze_supervisor", {"pidfile": str(pidfile)}, timeout=1)
+    assert info.value.error_type == "Sandbox.Timedout"
+    assert time.monotonic() - started < 5
+    pid = int(pidfile.read_text())
+    for _ in range(100):  # killed; init reaps it
+        if not alive(pid):
+            break
+        time.sleep(0.02)
+    assert not alive(pid)

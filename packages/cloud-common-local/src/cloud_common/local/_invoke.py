@@ -162,16 +162,24 @@ def _supervise(job: Invocation, scratch: str, home: str) -> bool:
         try:
             process.wait(job.timeout + GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _kill_all(process, scratch)
             return True
         except BaseException:  # KeyboardInterrupt: leave nothing running
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _kill_all(process, scratch)
             raise
     return False
+
+
+def _kill_all(process: subprocess.Popen[bytes], scratch: str) -> None:
+    """The backstop: kill the handler's process group, then the supervisor's."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open(os.path.join(scratch, "handler.pid"), encoding="ascii") as handle,
+    ):
+        os.killpg(int(handle.read()), signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 _TOO_LARGE = object()

@@ -284,6 +284,8 @@ def main(argv: list[str]) -> int:
     os.close(out_write)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
+    with open(os.path.join(scratch, "handler.pid"), "w", encoding="ascii") as handle:
+        handle.write(str(pid))  # for the caller's backstop, should this process fail
     output = _Output(os.path.join(scratch, "output.log"), int(job["max_output"]))
     status: int | None = None
     timed_out = False
