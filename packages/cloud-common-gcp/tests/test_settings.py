@@ -52,7 +52,39 @@ def test_the_aws_default_region_is_refused_with_a_gcp_suggestion() -> None:
     with pytest.raises(ValidationError) as info:
         GCEComputeClient(creds)
     assert "us-east-1" in str(info.value)
-    assert "us-central1" in str(info.value)
+    assert "did you mean 'us-east1'?" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("US-CENTRAL1", "region 'US-CENTRAL1' is not a Google Cloud region: did you mean "
+         "'us-central1'? (region names are lowercase)"),
+        ("europe-west99", "region 'europe-west99' is not a Google Cloud region: did you mean "
+         "'europe-west9'?"),
+        ("us-centrall1", "did you mean 'us-central1'?"),
+        ("mars-north1", "use one such as 'us-central1'"),
+    ],
+)  # fmt: skip
+def test_regions_are_checked_against_the_real_list_with_a_hint(region: str, message: str) -> None:
+    creds = CloudCredentials(CloudProvider.GCP, region=region, project_id="p")
+    with pytest.raises(ValidationError) as info:
+        get_storage_client(creds)
+    assert message in str(info.value)
+    assert str(info.value).count("\n") == 0
+
+
+def test_a_region_newer_than_the_list_is_accepted_when_declared(fake: GcpFake) -> None:
+    creds = CloudCredentials(
+        CloudProvider.GCP,
+        region="asia-east9",
+        project_id=PROJECT,
+        metadata={"extra_regions": "asia-east9, asia-east10"},
+    )
+    compute = get_compute_client(creds, endpoint_url=fake.url)
+    assert compute.list_instances() == []
+    with pytest.raises(ValidationError, match="zone 'europe-west99-a'"):
+        get_compute_client(make_creds(zone="europe-west99-a"))
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from cloud_common.core import (
 )
 from cloud_common.gcp._auth import load_service_account_info
 from cloud_common.gcp._options import GcpOptions
+from cloud_common.gcp._regions import region_problem
 
 __all__ = ["GcpSettings", "default_zone", "resolve_settings"]
 
-_REGION = re.compile(r"^[a-z]+(?:-[a-z]+)+[0-9]+$")
 _ZONE = re.compile(r"^[a-z]+(?:-[a-z]+)+[0-9]+-[a-z]$")
 # Regions without an "-a" zone: their first zone is "-b".
 _FIRST_ZONE = {"us-east1": "b", "europe-west1": "b"}
@@ -120,14 +120,16 @@ def _checked_credentials(credentials: CloudCredentials | None) -> CloudCredentia
             "or GOOGLE_CLOUD_PROJECT",
             provider="gcp",
         )
-    if not isinstance(creds.region, str) or not _REGION.match(creds.region):
-        hint = " (that is the spec's AWS default)" if creds.region == "us-east-1" else ""
-        raise ValidationError(
-            f"region {creds.region!r} is not a Google Cloud region{hint}: use one such as "
-            "'us-central1' or 'europe-west1'",
-            provider="gcp",
-        )
+    problem = region_problem(creds.region, _extra_regions(creds))
+    if problem:
+        raise ValidationError(problem, provider="gcp")
     return creds
+
+
+def _extra_regions(credentials: CloudCredentials) -> frozenset[str]:
+    """Regions newer than ``REGIONS``, from ``metadata["extra_regions"]``."""
+    raw = credentials.metadata.get("extra_regions") or ""
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def resolve_settings(credentials: CloudCredentials | None, options: GcpOptions) -> GcpSettings:
@@ -148,6 +150,9 @@ def resolve_settings(credentials: CloudCredentials | None, options: GcpOptions) 
             f"zone {zone!r} is not a Compute Engine zone: use one such as 'us-central1-a'",
             provider="gcp",
         )
+    problem = region_problem(zone.rsplit("-", 1)[0], _extra_regions(creds))
+    if problem:
+        raise ValidationError(f"zone {zone!r} is not in a Google Cloud {problem}", provider="gcp")
     storage = options.endpoint_url or _metadata(creds, "endpoint_url")
     info = load_service_account_info(creds)
     secrets = list(creds.secrets())
