@@ -177,6 +177,9 @@ def test_errors_are_the_builtin_ones(fs: CloudFileSystem, bucket: str) -> None:
         fs.ls("ccfs-no-such-bucket-here")
     with pytest.raises(FileNotFoundError):
         fs.open(f"{bucket}/nope", "rb")
+    fs.pipe(f"{bucket}/dir/inside", b"1")
+    with pytest.raises(IsADirectoryError):
+        fs.open(f"{bucket}/dir", "rb")
     fs.pipe(f"{bucket}/x", b"1")
     with pytest.raises(FileExistsError):
         fs.open(f"{bucket}/x", "xb")

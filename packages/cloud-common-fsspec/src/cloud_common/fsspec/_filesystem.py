@@ -579,6 +579,11 @@ class CloudFileSystem(AbstractFileSystem):  # type: ignore[misc]
             raise NotImplementedError("append ('ab') is not supported: objects are written whole")
         if mode == "xb" and self.exists(path):
             raise FileExistsError(errno.EEXIST, "the object exists", path)
+        if mode == "rb" and kwargs.get("size") is None:
+            found = self.info(path)
+            if found["type"] != "file":
+                raise IsADirectoryError(errno.EISDIR, "a directory, not an object", path)
+            kwargs["size"] = found["size"]
         return CloudFile(
             self,
             path,
