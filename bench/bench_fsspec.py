@@ -155,7 +155,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ""
         if theirs
         else (
-            "s3fs not measured: it needs aiobotocore, which pins botocore<1.44 (this workspace "
+            "s3fs not measured: its aiobotocore 3.10 pins botocore>=1.43.115,<1.43.118 (this workspace "
             f"pins 1.44.8); set {S3FS_PYTHON} to a venv's python that has s3fs"
         )
     )
