@@ -104,6 +104,12 @@ def _read_marker(storage: int, where: str) -> RecordFormat | None:
             "cloud-common-local to use it",
             provider="local",
         )
+    if fmt.name == "xattr" and not hasattr(os, "setxattr"):
+        raise ValidationError(
+            f"{where} keeps object metadata in extended attributes, which Python cannot "
+            "read on this system: use the root on Linux",
+            provider="local",
+        )
     return fmt
 
 

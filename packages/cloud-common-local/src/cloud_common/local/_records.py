@@ -54,14 +54,13 @@ class Record(NamedTuple):
     stamp: list[int] | None = None
 
     def encode(self) -> bytes:
-        fields: dict[str, object] = {"t": self.content_type}
-        if self.etag:
-            fields["e"] = self.etag
-        if self.metadata:
-            fields["m"] = self.metadata
-        if self.stamp:
-            fields["s"] = self.stamp
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        """``2 NUL etag NUL content type NUL size NUL mtime_ns NUL metadata JSON``: fields
+        that core keeps free of control characters, split without a JSON parse (listings
+        decode one record per object). Empty fields are absent values."""
+        size, mtime = self.stamp if self.stamp else ("", "")
+        meta = json.dumps(self.metadata, ensure_ascii=False) if self.metadata else ""
+        text = f"2\x00{self.etag or ''}\x00{self.content_type}\x00{size}\x00{mtime}\x00{meta}"
+        return text.encode("utf-8")
 
     def describes(self, st: os.stat_result) -> bool:
         """False when the file was changed in place since the record was sealed."""
@@ -69,18 +68,18 @@ class Record(NamedTuple):
 
     @classmethod
     def decode(cls, raw: bytes) -> Record | None:
+        """The record ``encode`` wrote; None for anything else."""
         try:
-            fields = json.loads(raw)
+            version, etag, ctype, size, mtime, meta = raw.decode("utf-8").split("\x00", 5)
+            if version != "2":
+                return None
+            metadata = json.loads(meta) if meta else {}
+            stamp = [int(size), int(mtime)] if size else None
         except ValueError:
             return None
-        if not isinstance(fields, dict):
+        if not isinstance(metadata, dict):
             return None
-        return cls(
-            fields.get("e"),
-            fields.get("t") or DEFAULT_CONTENT_TYPE,
-            fields.get("m") or {},
-            fields.get("s"),
-        )
+        return cls(etag or None, ctype or DEFAULT_CONTENT_TYPE, metadata, stamp)
 
 
 class RecordFormat:
