@@ -82,11 +82,9 @@ def invoke(job: Invocation, event: dict[str, Any], scratch_parent: Path) -> dict
         FunctionInvocationError: the handler raised, its process exited early, or it ran
             past ``job.timeout`` (see core's table of ``error_type`` and ``status``).
     """
-    text = json.dumps(event)
-    if len(text.encode("utf-8")) > MAX_PAYLOAD:
-        raise ValidationError(
-            f"payload is too large: {len(text)} bytes of JSON, at most {MAX_PAYLOAD}"
-        )
+    size = len(json.dumps(event).encode("utf-8"))
+    if size > MAX_PAYLOAD:
+        raise ValidationError(f"payload is too large: {size} bytes of JSON, at most {MAX_PAYLOAD}")
     request_id = str(uuid.uuid4())
     with tempfile.TemporaryDirectory(
         dir=scratch_parent, prefix="invoke-", ignore_cleanup_errors=True
