@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from cloud_common.contract_tests.faults import ActedThenResetProxy
 from cloud_common.core import (
     AuthenticationError,
+    ProviderUnavailableError,
     TransientError,
     get_compute_client,
     get_provider,
     get_serverless_client,
     get_storage_client,
 )
-from cloud_common.gcp.testing import GcpHarness
+from cloud_common.gcp.testing import GcpHarness, GcsEmulator
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,42 @@ def test_unreachable_endpoints_raise_transient_errors(harness: GcpHarness) -> No
         assert options is not None
         with pytest.raises(TransientError):
             getattr(build(harness.credentials(), **options), call)()
+
+
+@pytest.mark.parametrize("memory", [True, False])
+def test_the_emulator_hands_out_working_credentials(memory: bool) -> None:
+    with GcsEmulator(memory=memory) as emulator:
+        creds = emulator.credentials()
+        assert creds.metadata["endpoint_url"] == emulator.url
+        storage = get_storage_client(creds)
+        assert storage.create_bucket("from-helper") is True
+        storage.upload_file("from-helper", "k", b"kept")
+        assert storage.download_file("from-helper", "k") == b"kept"
+        folder = emulator.data_dir
+        if memory or emulator.backend != "fake-gcs-server":
+            assert folder is None
+        else:
+            assert folder is not None
+            assert any(p.is_file() for p in Path(folder).rglob("*"))
+    assert emulator.data_dir is None
+
+
+def test_invocations_through_a_fault_endpoint_go_through_it(
+    harness: GcpHarness, tmp_path: Path
+) -> None:
+    upstream = harness.fault_upstream_url("serverless")
+    assert upstream is not None and harness.idempotency_token_sent("create_instance")
+    assert not harness.idempotency_token_sent("invoke")
+    with ActedThenResetProxy(upstream) as proxy:
+        options = harness.fault_client_options("serverless", proxy.url)
+        assert options is not None and "retry" not in options
+        functions = get_serverless_client(harness.credentials(), **options)
+        bundle = harness.function_bundle(tmp_path)
+        name = harness.unique_name("fn")
+        functions.create_function(name, bundle.runtime, bundle.handler, bundle.code_path)
+        proxy.clear()
+        proxy.arm(1, frozenset({"POST"}))
+        with pytest.raises(ProviderUnavailableError):
+            functions.invoke_function(name, {"once": True})
+        runs = [f for f in proxy.forwarded if f.path.startswith("/run/")]
+        assert len(runs) == 1 and runs[0].reset

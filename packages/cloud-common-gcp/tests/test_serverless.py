@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -218,3 +219,55 @@ def test_delete_waits_and_is_idempotent(
         functions.invoke_function("echo", {})
     with pytest.raises(FunctionNotFoundError):
         functions.get_function("echo")
+
+
+RUNNER_SOURCE = """
+import os
+import sys
+import time
+
+
+def handler(event, context):
+    if "sleep" in event:
+        time.sleep(event["sleep"])
+    if "exit" in event:
+        os._exit(3)
+    return {
+        "env": {name: os.environ.get(name) for name in event.get("env", [])},
+        "function_name": context.function_name,
+        "memory": int(context.memory_limit_in_mb),
+        "remaining_ms": context.get_remaining_time_in_millis(),
+    }
+"""
+
+
+def test_the_fake_runs_handlers_with_environment_context_and_timeout(
+    functions: CloudFunctionsServerlessClient, tmp_path: Path
+) -> None:
+    (tmp_path / "probe.py").write_text(RUNNER_SOURCE)
+    functions.create_function(
+        "probe",
+        "python3.12",
+        "probe.handler",
+        str(tmp_path),
+        environment={"GREETING": "hi"},
+        timeout=2,
+        memory_size=512,
+    )
+    got = functions.invoke_function("probe", {"env": ["GREETING", "K_SERVICE", "AWS_SECRET"]})
+    assert got["env"] == {"GREETING": "hi", "K_SERVICE": "probe", "AWS_SECRET": None}
+    assert (got["function_name"], got["memory"]) == ("probe", 512)
+    assert 0 < got["remaining_ms"] <= 2000
+
+    start = time.monotonic()
+    with pytest.raises(FunctionInvocationError) as info:
+        functions.invoke_function("probe", {"sleep": 30}, timeout=20)
+    assert time.monotonic() - start < 10
+    err = info.value
+    assert (err.error_type, err.status) == ("Sandbox.Timedout", 504)
+    assert err.payload["errorType"] == "Sandbox.Timedout"
+    assert "\n" not in str(err)
+
+    with pytest.raises(FunctionInvocationError) as info:
+        functions.invoke_function("probe", {"exit": 1})
+    assert (info.value.error_type, info.value.status) == ("Runtime.ExitError", 500)

@@ -30,7 +30,14 @@ from cloud_common.core import (
 )
 from cloud_common.core.validation import validate_kwargs
 from cloud_common.gcp._auth import call_credentials, id_token_provider
-from cloud_common.gcp._bundle import ENTRY_POINT, bundle, native_runtime, portable_runtime
+from cloud_common.gcp._bundle import (
+    ENTRY_POINT,
+    MEMORY_ENV,
+    TIMEOUT_ENV,
+    bundle,
+    native_runtime,
+    portable_runtime,
+)
 from cloud_common.gcp._errors import absent_as, error_policy
 from cloud_common.gcp._info import PROVIDER
 from cloud_common.gcp._keywords import keyword
@@ -161,11 +168,19 @@ class _FunctionsDriver(ServerlessClient):
         native = native_runtime(runtime)
         env = dict(kwargs.get("environment") or {})
         zipped, entry = bundle(code_path, handler, native)
-        if entry == ENTRY_POINT:
-            env["CLOUD_COMMON_HANDLER"] = handler
+        memory = _memory_size(kwargs)
+        timeout = int(keyword(kwargs, "timeout", (int, float), 60))
+        if entry == ENTRY_POINT:  # what the generated main.py reads
+            env.update(
+                {
+                    "CLOUD_COMMON_HANDLER": handler,
+                    MEMORY_ENV: str(memory),
+                    TIMEOUT_ENV: str(timeout),
+                }
+            )
         service = functions_v2.ServiceConfig(
-            available_memory=f"{_memory_size(kwargs)}M",
-            timeout_seconds=int(keyword(kwargs, "timeout", (int, float), 60)),
+            available_memory=f"{memory}M",
+            timeout_seconds=timeout,
             environment_variables=env,
         )
         max_instances = keyword(kwargs, "max_instances", int)

@@ -8,6 +8,7 @@ routes requests to them, logs them, and serves queued faults first.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import Any
@@ -154,6 +155,15 @@ class GcpFake(LocalServer):
 
     # -- dispatch -------------------------------------------------------------------------
 
+    def _as_seen_from(self, request: Any, answer: dict[str, Any]) -> dict[str, Any]:
+        """``answer`` with this fake's URLs (function and upload URLs) on the host the
+        client called: through a proxy in front of the fake, they lead through it too."""
+        here = f"http://{request.host}"
+        if here == self.url:
+            return answer
+        rewritten: dict[str, Any] = json.loads(json.dumps(answer).replace(self.url, here))
+        return rewritten
+
     def handle(self, request: Any) -> Any:
         from werkzeug.wrappers import Response  # noqa: PLC0415
 
@@ -192,9 +202,8 @@ class GcpFake(LocalServer):
                         200, self.compute.handle(method, path[len("/compute/v1/") :], request)
                     )
                 elif path.startswith("/v2/"):
-                    return json_response(
-                        200, self.functions.handle(method, path[len("/v2/") :], request)
-                    )
+                    answer = self.functions.handle(method, path[len("/v2/") :], request)
+                    return json_response(200, self._as_seen_from(request, answer))
                 elif path.startswith("/upload/"):
                     return json_response(
                         200, self.functions.receive_upload(method, path[len("/upload/") :], request)

@@ -20,6 +20,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from cloud_common.core import CloudCredentials, CloudProvider
+
 __all__ = ["GcsEmulator"]
 
 
@@ -47,8 +49,9 @@ class GcsEmulator:
 
     Args:
         backend: ``"auto"``, ``"fake-gcs-server"`` or ``"gcp-storage-emulator"``.
-        memory: fake-gcs-server only: keep objects in memory (default) or in a temporary
-            directory (use for large objects: the memory backend holds several copies).
+        memory: fake-gcs-server only: keep objects in memory (default), or with
+            ``memory=False`` in a temporary directory removed by ``stop()`` (use it for
+            large objects: the memory backend holds several copies of each).
     """
 
     def __init__(self, backend: str = "auto", *, memory: bool = True) -> None:
@@ -74,9 +77,26 @@ class GcsEmulator:
         return self.backend == "fake-gcs-server"
 
     @property
+    def data_dir(self) -> str | None:
+        """The folder holding the objects of a ``memory=False`` emulator while it runs."""
+        return self._tmp
+
+    @property
     def pid(self) -> int | None:
         """The emulator's process id when it runs as a subprocess."""
         return self._proc.pid if self._proc is not None else None
+
+    def credentials(
+        self, project_id: str = "cc-test", region: str = "us-central1", **metadata: str
+    ) -> CloudCredentials:
+        """Credentials of a project pointing at this emulator (``metadata["endpoint_url"]``;
+        anonymous, as the emulators accept any caller)."""
+        return CloudCredentials(
+            CloudProvider.GCP,
+            region=region,
+            project_id=project_id,
+            metadata={"endpoint_url": self.url, **metadata},
+        )
 
     def start(self) -> GcsEmulator:
         """Start the emulator and wait until it answers."""

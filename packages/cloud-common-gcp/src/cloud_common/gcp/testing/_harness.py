@@ -107,6 +107,25 @@ class GcpHarness(Harness):
             "timeouts": Timeouts(connect=2, read=5),
         }
 
+    def fault_client_options(self, service: str, endpoint_url: str) -> dict[str, Any] | None:
+        """Every request of ``service`` to ``endpoint_url`` (uploads, operation polls, and
+        function URLs, which the fake writes on the host it was called on); the suite sets
+        ``retry``."""
+        options = self.client_options(service)
+        options.pop("retry", None)
+        options.pop("timeouts", None)
+        options["endpoint_url"] = endpoint_url
+        return options
+
+    def fault_upstream_url(self, service: str) -> str | None:
+        if self.emulator is None or self.fake is None:
+            raise RuntimeError("GcpHarness.start() first")
+        return self.emulator.url if service == "storage" else self.fake.url
+
+    def idempotency_token_sent(self, operation: str) -> bool:
+        """Compute Engine calls carry a ``requestId``: a replayed insert is ignored."""
+        return operation == "create_instance"
+
     def instance_args(self) -> tuple[str, str]:
         return ("e2-micro", "debian-cloud/debian-12")
 
