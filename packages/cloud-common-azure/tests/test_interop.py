@@ -113,3 +113,13 @@ def test_a_presigned_get_can_override_the_content_type(
     url = storage.generate_presigned_url(container, "report", 60, content_type="application/pdf")
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.headers["Content-Type"] == "application/pdf"
+
+
+def test_dot_segments_are_refused_before_any_call(storage: CloudStorage, container: str) -> None:
+    from cloud_common.core import ValidationError
+
+    for key in ("a/./b", "../up", "dir/.."):
+        with pytest.raises(ValidationError, match="'.' and '..' path segments"):
+            storage.upload_file(container, key, b"x")
+    storage.upload_file(container, "a/.hidden/b..c", b"dots inside names are fine")
+    assert storage.download_file(container, "a/.hidden/b..c") == b"dots inside names are fine"

@@ -15,6 +15,7 @@ from cloud_common.azure.testing import AzureHarness
 from cloud_common.core import (
     AlreadyExistsError,
     CloudServerless,
+    ConflictError,
     FunctionInvocationError,
     ValidationError,
 )
@@ -53,12 +54,14 @@ def test_deploy_invoke_and_the_package_on_blob_storage(
     assert serverless.invoke_function(name, {"x": "ü"}) == {"echo": {"x": "ü"}, "answer": 42}
     package = raw.get_blob_client("function-packages", f"{name}.zip").download_blob().readall()
     with zipfile.ZipFile(io.BytesIO(package)) as bundle:
-        assert {"app.py", "function_app.py", "host.json"} <= set(bundle.namelist())
+        assert {"app.py", "function_app.py", "cloud_common_runner.py", "host.json"} <= set(
+            bundle.namelist()
+        )
         wrapper = bundle.read("function_app.py").decode()
         host = json.loads(bundle.read("host.json"))
     compile(wrapper, "function_app.py", "exec")
     assert '@app.route(route="invoke"' in wrapper
-    assert host == {"version": "2.0", "functionTimeout": "00:00:30"}
+    assert host == {"version": "2.0", "functionTimeout": "00:01:30"}, "30 s + the host's margin"
     with pytest.raises(AlreadyExistsError):
         serverless.create_function(name, "python3.12", "app.handler", code)
     assert serverless.delete_function(name) is True
@@ -85,5 +88,18 @@ def test_unsupported_arguments_are_refused_before_any_call(
     with pytest.raises(ValidationError, match="runtime 'nodejs20'"):
         serverless.create_function("fn-node", "nodejs20", "app.handler", code)
     with pytest.raises(ValidationError, match="memory_size"):
-        serverless.create_function("fn-mem", "python3.12", "app.handler", code, memory_size=512)
+        serverless.create_function("fn-mem", "python3.12", "app.handler", code, memory_size=64)
     assert len(harness.arm.requests) == before
+
+
+def test_a_refused_creation_leaves_no_package(
+    serverless: CloudServerless, code: str, raw: Any, harness: AzureHarness
+) -> None:
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    harness.arm.inject(409, "Conflict", method="PUT")
+    with pytest.raises(ConflictError):
+        serverless.create_function(name, "python3.12", "app.handler", code)
+    assert not raw.get_blob_client("function-packages", f"{name}.zip").exists()
+    assert name not in [f["name"] for f in serverless.list_functions()]
+    with pytest.raises(ValidationError, match="timeout"):
+        serverless.create_function(name, "python3.12", "app.handler", code, timeout=0)

@@ -21,6 +21,8 @@ from cloud_common.azure._options import AzureOptions
 from cloud_common.azure._package import (
     FUNCTION_NAME,
     HANDLER_SETTING,
+    MEMORY_SETTING,
+    TIMEOUT_SETTING,
     build_package,
     linux_fx_version,
 )
@@ -108,9 +110,9 @@ class _FunctionAppDriver(ArmDriver, ServerlessClient):
     ) -> dict[str, Any]:
         """Upload the package, then create the app (Linux, Functions v4, Python).
 
-        Keywords: ``tags``, ``environment`` (app settings), ``timeout`` (seconds, as
-        ``functionTimeout``), ``plan_id`` (else the option). ``memory_size`` is refused:
-        the App Service plan sizes memory.
+        Keywords: ``tags``, ``environment`` (app settings), ``timeout`` (seconds: the
+        runner answers 504 past it), ``memory_size`` (reported to the handler's context;
+        the App Service plan sizes the real memory), ``plan_id`` (else the option).
         """
         unknown = sorted(set(kwargs) - _CREATE_KWARGS)
         if unknown:
@@ -118,12 +120,17 @@ class _FunctionAppDriver(ArmDriver, ServerlessClient):
                 f"unknown keyword(s) {unknown} for create_function; accepted: "
                 f"{sorted(_CREATE_KWARGS)}"
             )
-        if kwargs.get("memory_size") is not None:
-            raise ValidationError(
-                "memory_size is not settable per function on Azure: the App Service plan "
-                "(plan_id) decides the memory of its apps"
-            )
         fx_version = linux_fx_version(runtime)
+        timeout = kwargs.get("timeout")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 1
+        ):
+            raise ValidationError(f"timeout {timeout!r} is invalid: must be >= 1 second")
+        memory = kwargs.get("memory_size")
+        if memory is not None and (
+            isinstance(memory, bool) or not isinstance(memory, int) or memory < 128
+        ):
+            raise ValidationError(f"memory_size {memory!r} is invalid: must be an int >= 128 (MB)")
         creds = self._settings.credentials
         if not (creds.access_key and creds.secret_key):
             raise ValidationError(
@@ -132,13 +139,15 @@ class _FunctionAppDriver(ArmDriver, ServerlessClient):
             )
         if self._exists(name):
             raise AlreadyExistsError(f"a function app named {name!r} exists")
-        package_url = self._upload_package(name, code_path, handler, kwargs.get("timeout"))
+        package_url = self._upload_package(name, code_path, handler, timeout)
         settings = {
             "FUNCTIONS_EXTENSION_VERSION": "~4",
             "FUNCTIONS_WORKER_RUNTIME": "python",
             "AzureWebJobsStorage": self._storage_connection_string(),
             "WEBSITE_RUN_FROM_PACKAGE": package_url,
             HANDLER_SETTING: handler,
+            **({TIMEOUT_SETTING: str(timeout)} if timeout is not None else {}),
+            **({MEMORY_SETTING: str(memory)} if memory is not None else {}),
             **(kwargs.get("environment") or {}),
         }
         properties: dict[str, Any] = {
@@ -158,9 +167,13 @@ class _FunctionAppDriver(ArmDriver, ServerlessClient):
             "tags": {**(kwargs.get("tags") or {}), _RUNTIME_TAG: runtime, _HANDLER_TAG: handler},
             "properties": properties,
         }
-        site = self._wait(
-            self._apps.begin_create_or_update(self._group, name, body), f"creation of {name}"
-        )
+        try:
+            site = self._wait(
+                self._apps.begin_create_or_update(self._group, name, body), f"creation of {name}"
+            )
+        except Exception:
+            self._delete_package(name)  # nothing half-made stays behind
+            raise
         return self._resource(rest(site))
 
     def _exists(self, name: str) -> bool:
@@ -282,14 +295,17 @@ class _FunctionAppDriver(ArmDriver, ServerlessClient):
 
     def delete_function(self, function_name: str) -> bool:
         """Delete the app, then its package."""
+        self._apps.delete(self._group, function_name)
+        self._delete_package(function_name)
+        return True
+
+    def _delete_package(self, name: str) -> None:
         from azure.core.exceptions import ResourceNotFoundError  # noqa: PLC0415
 
-        self._apps.delete(self._group, function_name)
         with contextlib.suppress(ResourceNotFoundError):
             self._blob_service().get_blob_client(
-                self._options.package_container, f"{function_name}.zip"
+                self._options.package_container, f"{name}.zip"
             ).delete_blob()
-        return True
 
     # -- extensions ---------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ client. Buckets are containers; objects are block blobs."""
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -27,6 +28,7 @@ from cloud_common.core import (
 __all__ = ["BlobStorageClient"]
 
 _COPY_POLL = 0.2
+_DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
 
 
 def _etag(value: Any) -> str | None:
@@ -64,6 +66,11 @@ class _BlobDriver(StorageClient):
         self._service.close()
 
     def _blob(self, bucket: str, key: str) -> Any:
+        if _DOT_SEGMENT.search(key):
+            raise ValidationError(
+                f"key {key!r} is invalid on Azure: HTTP clients resolve '.' and '..' path "
+                "segments, so no blob can be addressed by this name"
+            )
         return self._service.get_blob_client(bucket, key)
 
     # -- the spec's calls ---------------------------------------------------------------

@@ -137,7 +137,7 @@ class ResourceManagerServer:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: Any = None
         self.ca_file = ""
-        self.faults: list[tuple[int, str, int | None]] = []
+        self.faults: list[tuple[int, str, int | None, str | None]] = []
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -170,9 +170,12 @@ class ResourceManagerServer:
         """``https://127.0.0.1:<port>``."""
         return f"https://127.0.0.1:{self._server.port}"
 
-    def inject(self, status: int, code: str, retry_after: int | None = None) -> None:
-        """Answer the next authenticated request with this ARM error (throttling, 5xx)."""
-        self.faults.append((status, code, retry_after))
+    def inject(
+        self, status: int, code: str, retry_after: int | None = None, method: str | None = None
+    ) -> None:
+        """Answer the next authenticated request (of ``method``, if given) with this ARM
+        error (throttling, 5xx, a refused PUT)."""
+        self.faults.append((status, code, retry_after, method))
 
     def add(self, provider: ResourceProvider) -> None:
         """Serve ``provider``'s resource type."""
@@ -237,8 +240,10 @@ class ResourceManagerServer:
                     "InvalidAuthenticationToken",
                     "The access token is invalid.",
                 )
-            if self.faults:
-                status, code, retry_after = self.faults.pop(0)
+            fault = next((f for f in self.faults if f[3] is None or f[3] == request.method), None)
+            if fault is not None:
+                self.faults.remove(fault)
+                status, code, retry_after, _ = fault
                 response = arm_error(status, code, f"injected {code}")
                 if retry_after is not None:
                     response.headers["Retry-After"] = str(retry_after)

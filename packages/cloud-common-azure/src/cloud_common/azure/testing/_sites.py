@@ -4,16 +4,16 @@ the Functions host that runs them.
 Apps are created with ``WEBSITE_RUN_FROM_PACKAGE`` (a URL of the zip, here a SAS URL on
 Azurite, fetched for real at each cold start); ``listsecrets`` gives the trigger URL and a
 key. An invocation POSTed to ``/_functions/<app>/api/invoke`` with ``x-functions-key`` runs
-the portable handler named by the ``CLOUD_COMMON_HANDLER`` setting in a fresh Python
-process and answers as cloud-common's generated ``function_app.py`` does (200 with the
-result; 500 with ``errorType`` / ``errorMessage`` / ``stackTrace`` and
-``x-cloud-common-error``).
+the package's own ``cloud_common_runner.py`` (what the generated ``function_app.py`` calls
+on Azure) in a fresh Python process, with the app settings and ``WEBSITE_SITE_NAME`` as its
+environment, and answers what it answers. ``azure.functions`` itself is not loaded.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -29,19 +29,6 @@ __all__ = ["FunctionAppsFake"]
 
 _NAMESPACE = "Microsoft.Web"
 _INVOKE_ROUTE = r"^/_functions/(?P<app>[^/]+)/api/(?P<function>[^/]+)$"
-_RUNNER = """
-import importlib, json, sys, traceback
-sys.path.insert(0, ".")
-module, _, attr = sys.argv[1].rpartition(".")
-event = json.load(sys.stdin)
-try:
-    result = getattr(importlib.import_module(module), attr)(event, None)
-    out = {"ok": True, "result": result}
-except Exception as exc:
-    out = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc),
-           "stackTrace": traceback.format_exc().splitlines()}
-sys.stdout.write("\\n" + json.dumps(out))
-"""
 
 
 class FunctionAppsFake:
@@ -50,9 +37,9 @@ class FunctionAppsFake:
     namespace = _NAMESPACE
     resource_type = "sites"
 
-    def __init__(self, server: ResourceManagerServer, timeout: float = 30.0) -> None:
+    def __init__(self, server: ResourceManagerServer, grace: float = 30.0) -> None:
         self.sites: dict[tuple[str, str], dict[str, Any]] = {}
-        self.timeout = timeout
+        self.grace = grace
         self._server = server
         self._dir = tempfile.TemporaryDirectory(prefix="cc-functions-")
         server.route(_INVOKE_ROUTE, self._invoke)
@@ -149,31 +136,41 @@ class FunctionAppsFake:
         if given != site["key"]:
             return server.json(None, status=401)
         folder = self._unpack(site)
+        settings = site["settings"]
+        limit = float(settings.get("CLOUD_COMMON_TIMEOUT") or 300) + self.grace
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            **settings,
+            "WEBSITE_SITE_NAME": site["name"],
+        }
         try:
             done = subprocess.run(
-                [sys.executable, "-c", _RUNNER, site["settings"]["CLOUD_COMMON_HANDLER"]],
+                [sys.executable, "cloud_common_runner.py"],
                 input=request.get_data(),
                 capture_output=True,
                 cwd=folder,
-                timeout=self.timeout,
+                env=env,
+                timeout=limit,
                 check=False,
             )
-        except subprocess.TimeoutExpired:
-            return server.json(None, status=504)
-        lines = done.stdout.decode(errors="replace").strip().splitlines()
+        except subprocess.TimeoutExpired:  # the host's own functionTimeout
+            return server.json(None, status=503)
         try:
-            out = json.loads(lines[-1]) if lines else None
+            answer = json.loads(done.stdout.decode(errors="replace"))
         except ValueError:
-            out = None
-        if not isinstance(out, dict):
             error = {
                 "errorType": "Runtime.ExitError",
                 "errorMessage": done.stderr.decode(errors="replace")[-500:],
             }
             return server.json(error, status=500, headers={"x-cloud-common-error": "exited"})
-        if not out.pop("ok"):
-            return server.json(out, status=500, headers={"x-cloud-common-error": "handler"})
-        return server.json(out["result"])
+        from werkzeug import Response  # noqa: PLC0415
+
+        return Response(
+            answer["body"],
+            status=answer["status"],
+            headers=answer["headers"],
+            content_type="application/json",
+        )
 
     def _unpack(self, site: dict[str, Any]) -> str:
         """Fetch the package from ``WEBSITE_RUN_FROM_PACKAGE`` (once) and unpack it."""
@@ -183,8 +180,8 @@ class FunctionAppsFake:
                 data = response.read()
             folder = Path(self._dir.name) / f"{site['name']}-{secrets.token_hex(4)}"
             with zipfile.ZipFile(io.BytesIO(data)) as bundle:
-                if "function_app.py" not in bundle.namelist():
-                    raise ArmError(400, "BadRequest", "the package has no function_app.py")
+                if not {"function_app.py", "cloud_common_runner.py"} <= set(bundle.namelist()):
+                    raise ArmError(400, "BadRequest", "the package has no cloud-common runner")
                 bundle.extractall(folder)
             site["unpacked"] = str(folder)
         return str(site["unpacked"])
