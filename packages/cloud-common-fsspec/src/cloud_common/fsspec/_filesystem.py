@@ -122,10 +122,6 @@ class CloudFileSystem(AbstractFileSystem):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"CloudFileSystem(provider={self.provider!r})"
 
-    @property
-    def fsid(self) -> str:
-        return f"{PROTOCOL}-{self.provider}"
-
     def to_dict(self, *, include_password: bool = True) -> dict[str, Any]:
         """fsspec's JSON form; ``include_password=False`` redacts every secret option."""
         data: dict[str, Any] = super().to_dict(include_password=include_password)
