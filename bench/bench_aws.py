@@ -10,6 +10,10 @@ same botocore config; interleaved per operation, three rounds, median. Streaming
 ``download_fileobj`` (same part size and concurrency), each in its own child process so its
 peak RSS (``VmHWM``) is its own; uploads alternate (raw, ours, ours, raw), one object
 on the server at a time. ``quick=True``: 50 operations and 20 MiB, one run each.
+
+Worst case (``--worst-case``, about 2 minutes): ``list_buckets`` and ``invoke_function``
+with the default options against a 127.0.0.1 socket that accepts connections and never
+answers: seconds until the call gives up, and how many attempts reached the socket.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 ACCESS_KEY = "AKIABENCHMARK0000000"
@@ -56,10 +61,10 @@ def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _creds(endpoint: str) -> Any:
-    from cloud_common.core import CloudCredentials
+    from cloud_common.core import CloudCredentials, CloudProvider
 
     return CloudCredentials(
-        "aws",
+        CloudProvider.AWS,
         access_key=ACCESS_KEY,
         secret_key=SECRET_KEY,
         metadata={"endpoint_url": endpoint},
@@ -129,7 +134,10 @@ def _small(endpoint: str, count: int) -> list[dict[str, Any]]:
                         ("raw", lambda k=key: raw.delete_object(Bucket=bucket, Key="raw/" + k)),
                         ("ours", lambda k=key: ours.delete_file(bucket, "ours/" + k)),
                     ]
-                for who, step in steps if i % 2 else steps[::-1]:
+                ordered: Sequence[tuple[str, Callable[..., object]]] = (
+                    steps if i % 2 else steps[::-1]
+                )
+                for who, step in ordered:
                     started = clock()
                     step()
                     total[f"{who}_{op}"] += clock() - started
@@ -286,6 +294,66 @@ def _streaming(endpoint: str, size: int, quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _worst_case() -> list[dict[str, Any]]:
+    """Calls with the defaults against a socket that accepts and never answers."""
+    import threading
+
+    from cloud_common.core import (
+        CloudCredentials,
+        CloudProvider,
+        RetryPolicy,
+        get_serverless_client,
+        get_storage_client,
+    )
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    creds = CloudCredentials(
+        CloudProvider.AWS,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        region="us-east-1",
+        metadata={"endpoint_url": f"http://127.0.0.1:{silent.getsockname()[1]}"},
+    )
+    calls: dict[str, Callable[[], object]] = {
+        "list_buckets": lambda: get_storage_client(creds).list_buckets(),
+        "invoke_function": lambda: get_serverless_client(creds).invoke_function("f", {}),
+    }
+    rows = []
+    for name, call in calls.items():
+        held.clear()
+        started = time.perf_counter()
+        try:
+            call()
+        except Exception as exc:  # the failure is what is measured
+            failure = type(exc).__name__
+        else:
+            failure = "none"
+        rows.append(
+            {
+                "name": f"{name}, never-answering endpoint, default options",
+                "ours": round(time.perf_counter() - started, 1),
+                "unit": "s",
+                "baseline": RetryPolicy().deadline,
+                "baseline_name": "RetryPolicy.deadline",
+                "note": f"{len(held)} attempt(s), raised {failure}",
+            }
+        )
+    silent.close()
+    return rows
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     proc, endpoint = _start_moto()
     try:
@@ -300,6 +368,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
         _child(*sys.argv[2:])
+    elif "--worst-case" in sys.argv:
+        for row in _worst_case():
+            print(row)
     else:
         for row in run("--quick" in sys.argv):
             print(row)

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from cloud_common.aws.testing import MotoServer
+from cloud_common.contract_tests.faults import Blackhole
 from cloud_common.core import (
     CloudCompute,
     CloudCredentials,
+    CloudProvider,
     CloudServerless,
     CloudStorage,
     RetryPolicy,
@@ -99,3 +101,22 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=recorded.append))
     return recorded
+
+
+@pytest.fixture
+def silent() -> Iterator[Blackhole]:
+    """A 127.0.0.1 server that accepts every connection and never answers."""
+    with Blackhole() as server:
+        yield server
+
+
+@pytest.fixture
+def silent_creds(silent: Blackhole) -> CloudCredentials:
+    """Credentials pointing every service at ``silent``."""
+    return CloudCredentials(
+        CloudProvider.AWS,
+        access_key="AKIASILENT0000000000",
+        secret_key="silent-secret-key-0000",
+        region="us-east-1",
+        metadata={"endpoint_url": silent.url, "lambda_role_arn": "arn:aws:iam::1:role/r"},
+    )

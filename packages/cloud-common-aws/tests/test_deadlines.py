@@ -5,17 +5,15 @@ answers, and moto behind faults that reset the connection before or after moto a
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cloud_common.aws.testing import MotoServer
+from cloud_common.contract_tests.faults import Blackhole
 from cloud_common.core import (
     CloudCredentials,
-    CloudProvider,
     CloudServerless,
     CloudStorage,
     ProviderUnavailableError,
@@ -31,54 +29,8 @@ from cloud_common.core import (
 QUICK = RetryPolicy(max_attempts=10, backoff_base=0.01, backoff_cap=0.01, deadline=1.5)
 
 
-class SilentServer:
-    """A 127.0.0.1 socket that accepts every connection and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.accepted:
-            conn.close()
-
-
-@pytest.fixture
-def silent() -> Iterator[SilentServer]:
-    server = SilentServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def silent_creds(silent: SilentServer) -> CloudCredentials:
-    return CloudCredentials(
-        CloudProvider.AWS,
-        access_key="AKIASILENT0000000000",
-        secret_key="silent-secret-key-0000",
-        region="us-east-1",
-        metadata={"endpoint_url": silent.url, "lambda_role_arn": "arn:aws:iam::1:role/r"},
-    )
-
-
 def test_a_never_answering_endpoint_ends_at_the_deadline_with_the_last_attempt_cut_short(
-    silent: SilentServer, silent_creds: CloudCredentials
+    silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     client = get_storage_client(silent_creds, retry=QUICK, timeouts=Timeouts(read=1.0))
     started = time.monotonic()
@@ -86,13 +38,13 @@ def test_a_never_answering_endpoint_ends_at_the_deadline_with_the_last_attempt_c
         client.list_buckets()
     took = time.monotonic() - started
     assert 1.4 < took < 2.2  # one deadline, not 10 attempts x 1 s
-    assert len(silent.accepted) == 2  # the second attempt got the 0.5 s left
+    assert silent.connections == 2  # the second attempt got the 0.5 s left
     assert "1.5 s deadline" in str(info.value)
     assert "\n" not in str(info.value)
 
 
 def test_process_wide_defaults_bound_a_client_built_without_options(
-    silent: SilentServer, silent_creds: CloudCredentials
+    silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     set_defaults(retry=RetryPolicy(deadline=1.0), timeouts=Timeouts(read=5.0))
     try:
@@ -106,7 +58,7 @@ def test_process_wide_defaults_bound_a_client_built_without_options(
 
 
 def test_an_invocation_is_sent_once_and_its_timeout_replaces_the_deadline(
-    silent: SilentServer, silent_creds: CloudCredentials
+    silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     client = get_serverless_client(silent_creds, retry=QUICK, timeouts=Timeouts(read=0.3))
     started = time.monotonic()
@@ -114,7 +66,7 @@ def test_an_invocation_is_sent_once_and_its_timeout_replaces_the_deadline(
         client.invoke_function("fn", {}, timeout=0.8)
     took = time.monotonic() - started
     assert 0.7 < took < 1.4  # the read waits for the call's timeout, not Timeouts.read
-    assert len(silent.accepted) == 1  # a sent Invoke is never replayed
+    assert silent.connections == 1  # a sent Invoke is never replayed
 
 
 def test_backoff_counts_against_the_deadline(server: MotoServer, bucket: str) -> None:
@@ -208,7 +160,7 @@ ONCE = RetryPolicy(max_attempts=1)
 
 
 def test_network_failures_read_as_one_line_in_every_providers_words(
-    server: MotoServer, silent: SilentServer, silent_creds: CloudCredentials
+    server: MotoServer, silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -20,6 +20,7 @@ included.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -99,6 +100,7 @@ class _PolicyBackoff:
         return random.uniform(0, delay) if self._policy.jitter else delay
 
 
+@functools.cache
 def _timeout_class() -> type[Any]:
     from urllib3.util.timeout import Timeout  # noqa: PLC0415 - with botocore, on first use
 
