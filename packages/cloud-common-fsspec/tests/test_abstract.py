@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import pytest
-from fsspec.tests import abstract  # type: ignore[import-untyped]
+from fsspec.tests import abstract
 
 from cloud_common.fsspec import CloudFileSystem
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dask.dataframe as dd
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cloud_common.fsspec._errors import translated
 from cloud_common.fsspec._paths import split_path
 from cloud_common.fsspec._upload import StreamedUpload
-from fsspec.spec import AbstractBufferedFile  # type: ignore[import-untyped]
+from fsspec.spec import AbstractBufferedFile
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -24,9 +24,9 @@ from cloud_common.fsspec._errors import translated
 from cloud_common.fsspec._file import WRITE_BLOCK_SIZE, CloudFile
 from cloud_common.fsspec._options import FSSPEC_OPTIONS, BridgeOptions, public_options
 from cloud_common.fsspec._paths import PROTOCOL, provider_of, split_path, strip_url
-from fsspec.callbacks import DEFAULT_CALLBACK  # type: ignore[import-untyped]
-from fsspec.spec import AbstractFileSystem  # type: ignore[import-untyped]
-from fsspec.utils import isfilelike, stringify_path  # type: ignore[import-untyped]
+from fsspec.callbacks import DEFAULT_CALLBACK
+from fsspec.spec import AbstractFileSystem
+from fsspec.utils import isfilelike, stringify_path
 
 __all__ = ["REQUIRED_CAPABILITIES", "CloudFileSystem"]
 
