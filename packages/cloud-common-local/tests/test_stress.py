@@ -12,6 +12,7 @@ import hashlib
 import io
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable

@@ -8,8 +8,8 @@ lock, no sidecar, no retry.
 Two formats, chosen once per root and written in ``storage/layout``:
 
 - ``xattr`` (where Python has ``os.setxattr``: Linux): the record is the extended
-  attribute ``user.cloud-common`` of the data file; the file holds exactly the object's
-  bytes. Listing reads the attribute without opening the file.
+  attribute ``user.ccl`` of the data file; the file holds exactly the object's bytes.
+  Listing reads the attribute without opening the file.
 - ``trailer`` (elsewhere, e.g. macOS, or a file system without user xattrs): the record
   follows the bytes, then its length (4 bytes, big-endian) and ``MAGIC``. Readers stop at
   the object's size. Listing opens each file to read its trailer (slower).
@@ -38,9 +38,13 @@ __all__ = [
 ]
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-ATTRIBUTE = "user.cloud-common"
+ATTRIBUTE = "user.ccl"
 MAGIC = b"CCL2"
 _TAIL = struct.Struct(">I4s")
+_HEAD = struct.Struct(">BB16sQq")  # version, flags, MD5, size, mtime_ns
+_VERSION = 2
+_HAS_ETAG = 1
+_HAS_STAMP = 2
 
 
 class Record(NamedTuple):
@@ -54,13 +58,28 @@ class Record(NamedTuple):
     stamp: list[int] | None = None
 
     def encode(self) -> bytes:
-        """``2 NUL etag NUL content type NUL size NUL mtime_ns NUL metadata JSON``: fields
-        that core keeps free of control characters, split without a JSON parse (listings
-        decode one record per object). Empty fields are absent values."""
-        size, mtime = self.stamp if self.stamp else ("", "")
-        meta = json.dumps(self.metadata, ensure_ascii=False) if self.metadata else ""
-        text = f"2\x00{self.etag or ''}\x00{self.content_type}\x00{size}\x00{mtime}\x00{meta}"
-        return text.encode("utf-8")
+        """34 bytes (version, flags, MD5, size, mtime_ns), then the content type (empty for
+        the default), then NUL and the user metadata as JSON when there is any.
+
+        Short on purpose: an object with a common content type and no user metadata fits
+        in ext4's inode (no 4 KiB attribute block per object), and a listing decodes it
+        without a parse."""
+        flags = 0
+        digest = b""
+        if self.etag and len(self.etag) == 32:
+            try:
+                digest = bytes.fromhex(self.etag)
+                flags |= _HAS_ETAG
+            except ValueError:
+                digest = b""
+        size, mtime = self.stamp if self.stamp else (0, 0)
+        if self.stamp:
+            flags |= _HAS_STAMP
+        ctype = "" if self.content_type == DEFAULT_CONTENT_TYPE else self.content_type
+        tail = ctype.encode("utf-8")
+        if self.metadata:
+            tail += b"\x00" + json.dumps(self.metadata, ensure_ascii=False).encode("utf-8")
+        return _HEAD.pack(_VERSION, flags, digest, size, mtime) + tail
 
     def describes(self, st: os.stat_result) -> bool:
         """False when the file was changed in place since the record was sealed."""
@@ -69,17 +88,25 @@ class Record(NamedTuple):
     @classmethod
     def decode(cls, raw: bytes) -> Record | None:
         """The record ``encode`` wrote; None for anything else."""
+        if len(raw) < _HEAD.size:
+            return None
+        version, flags, digest, size, mtime = _HEAD.unpack_from(raw)
+        if version != _VERSION:
+            return None
+        ctype, _, meta = raw[_HEAD.size :].partition(b"\x00")
         try:
-            version, etag, ctype, size, mtime, meta = raw.decode("utf-8").split("\x00", 5)
-            if version != "2":
-                return None
             metadata = json.loads(meta) if meta else {}
-            stamp = [int(size), int(mtime)] if size else None
+            content_type = ctype.decode("utf-8") or DEFAULT_CONTENT_TYPE
         except ValueError:
             return None
         if not isinstance(metadata, dict):
             return None
-        return cls(etag or None, ctype or DEFAULT_CONTENT_TYPE, metadata, stamp)
+        return cls(
+            digest.hex() if flags & _HAS_ETAG else None,
+            content_type,
+            metadata,
+            [size, mtime] if flags & _HAS_STAMP else None,
+        )
 
 
 class RecordFormat:
