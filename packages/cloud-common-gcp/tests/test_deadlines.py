@@ -157,3 +157,20 @@ def test_one_serverless_client_shared_by_8_threads(
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda n: client.invoke_function("echo", {"n": n}), range(24)))
     assert answers == [{"n": n} for n in range(24)]
+
+
+def test_create_function_is_not_replayed_once_sent(
+    fake: GcpFake, plain_creds: CloudCredentials, tmp_path: Path
+) -> None:
+    (tmp_path / "h.py").write_text("def handler(event, context):\n    return event\n")
+    with ActedThenResetProxy(fake.url) as proxy:
+        client = get_serverless_client(plain_creds, endpoint_url=proxy.url)
+        proxy.arm(1, frozenset({"POST"}))  # generateUploadUrl acted, its answer lost
+        with pytest.raises(ProviderUnavailableError):
+            client.create_function("fn-a", "python3.12", "h.handler", str(tmp_path))
+        assert len([f for f in proxy.forwarded if f.method == "POST"]) == 1
+    direct = get_serverless_client(plain_creds, endpoint_url=fake.url)
+    fake.fail_next("POST", r"/functions$", reset=True)  # the create itself
+    with pytest.raises(ProviderUnavailableError):
+        direct.create_function("fn-b", "python3.12", "h.handler", str(tmp_path))
+    assert len([p for m, p in fake.requests if m == "POST" and p.endswith("/functions")]) == 1

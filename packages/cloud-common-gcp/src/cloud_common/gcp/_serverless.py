@@ -148,11 +148,14 @@ class _FunctionsDriver(ServerlessClient):
         )
         return [_resource(fn) for fn in pager]
 
-    @bounded("create_function")
+    @bounded("create_function", replay_safe=False)
     def create_function(self, name: str, runtime: str, handler: str,
                         code_path: str, **kwargs: Any) -> dict[str, Any]:  # fmt: skip
         """Zip ``code_path``, upload it, create the function and wait until it is active;
         see the provider's docs for keywords.
+
+        No request of it is replayed once it may have reached Google (a replayed create
+        answers "already exists"); only the operation polls are retried.
 
         Raises:
             ValidationError: a name, runtime, handler or keyword Cloud Functions refuses.
@@ -203,18 +206,15 @@ class _FunctionsDriver(ServerlessClient):
             ),
             service_config=service,
         )
-        settings = self._settings
-        # not replayed once sent: a replay would answer "already exists"
-        with call_scope("create_function", settings.retry, settings.timeouts, replay_safe=False):
-            operation = self._client.create_function(
-                parent=parent, function=function, function_id=name, **self._kw()
-            )
+        operation = self._client.create_function(
+            parent=parent, function=function, function_id=name, **self._kw()
+        )
         created: functions_v2.Function = self._finish(operation)
         self._uris.pop(created.name, None)
         return _resource(created)
 
     def _put_zip(self, url: str, zipped: bytes) -> None:
-        def put() -> None:  # the same bytes to the same URL: safe to replay
+        def put() -> None:
             response = self._session.put(
                 url,
                 data=zipped,
