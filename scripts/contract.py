@@ -1,12 +1,14 @@
 """Run the contract suite once per provider, each in its own pytest process.
 
     python scripts/contract.py                 # every installed first-party provider
+    python scripts/contract.py --all           # every installed provider with a harness
     python scripts/contract.py local acme      # just these (third-party ids too)
     python scripts/contract.py --strict aws    # strict mode
+    python scripts/contract.py --strict --max-skips 5   # CI: strict, at most 5 skips each
     python scripts/contract.py local -- -k storage -x   # after --: extra pytest arguments
 
-Reports go to ``--report-dir`` (default ``build/contract``), one ``<id>.json`` each. Without
-ids, a provider whose harness cannot start (its ``testing`` extra is not installed, say) is
+Reports go to ``--report-dir`` (default ``build/contract``, where the docs build reads them
+for the compatibility matrix), one ``<id>.json`` each. Without ids, a provider whose harness cannot start (its ``testing`` extra is not installed, say) is
 listed as not run; a named provider that cannot start counts as a failure. Exit status: 0
 when every run passed, 1 otherwise.
 """
@@ -25,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 USAGE_ERROR = 4
 
 
-def _installed_first_party() -> list[str]:
+def _installed(every: bool) -> list[str]:
+    """Installed providers that name a harness: first-party ones, or ``every`` one."""
     from cloud_common.core import available_providers, broken_providers  # noqa: PLC0415
 
     for broken in broken_providers():
@@ -33,7 +36,7 @@ def _installed_first_party() -> list[str]:
     return [
         p.id
         for p in available_providers()
-        if (p.distribution or "").startswith("cloud-common-") and p.harness
+        if p.harness and (every or (p.distribution or "").startswith("cloud-common-"))
     ]
 
 
@@ -43,7 +46,9 @@ def _suite_dir() -> Path:
     return SUITE_DIR
 
 
-def _run(provider: str, report: Path, strict: bool, extra: list[str]) -> tuple[int, float]:
+def _run(
+    provider: str, report: Path, strict: bool, max_skips: int | None, extra: list[str]
+) -> tuple[int, float]:
     report.unlink(missing_ok=True)
     command = [
         sys.executable,
@@ -56,6 +61,7 @@ def _run(provider: str, report: Path, strict: bool, extra: list[str]) -> tuple[i
         "--cloud-report",
         str(report),
         *(["--cloud-strict"] if strict else []),
+        *(["--cloud-max-skips", str(max_skips)] if max_skips is not None else []),
         *extra,
         str(_suite_dir()),
     ]
@@ -85,11 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--strict", action="store_true", help="pass --cloud-strict")
     parser.add_argument(
+        "--all", action="store_true", help="every installed provider with a harness"
+    )
+    parser.add_argument(
+        "--max-skips", type=int, default=None, help="pass --cloud-max-skips N to each run"
+    )
+    parser.add_argument(
         "--report-dir", type=Path, default=ROOT / "build" / "contract", help="where reports go"
     )
     options = parser.parse_args(args)
     named = bool(options.providers)
-    providers = options.providers or _installed_first_party()
+    providers = options.providers or _installed(options.all)
     if not providers:
         print("no provider with a contract-test harness is installed")
         return 1
@@ -98,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for provider in providers:
         report_path = options.report_dir / f"{provider}.json"
-        code, seconds = _run(provider, report_path, options.strict, extra)
+        code, seconds = _run(provider, report_path, options.strict, options.max_skips, extra)
         report = _read(report_path)
         if code == USAGE_ERROR and report is not None and report.get("harness_error") and not named:
             rows.append((provider, "not run", f"harness cannot start: {report['harness_error']}"))
@@ -109,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{contract}{totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
             f"{totals.get('skipped', 0)} skipped in {seconds:.1f}s"
         )
+        for reason, count in (report or {}).get("skip_reasons", {}).items():
+            detail += f"\n{'':31}skipped {count}x: {reason}"
         rows.append((provider, "passed" if code == 0 else f"FAILED (exit {code})", detail))
         failed = failed or code != 0
     print("\n=== contract suite summary ===")

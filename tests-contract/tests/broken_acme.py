@@ -11,26 +11,34 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
 from acme_cloud._compute import AcmeComputeDriver
+from acme_cloud._connection import AcmeDriver
 from acme_cloud._errors import translate
 from acme_cloud._info import PROVIDER
+from acme_cloud._remote import RemoteCloud
+from acme_cloud._serverless import AcmeServerlessDriver
 from acme_cloud._storage import AcmeStorageDriver
-from acme_cloud._store import AcmeAuthError, AcmeCloud, AcmeNoSuchKey
+from acme_cloud._store import AcmeAuthError, AcmeCloud, AcmeFunctionFailed, AcmeNoSuchKey
 from acme_cloud.testing import AcmeHarness
 from acme_legacy._info import PROVIDER as LEGACY_PROVIDER
 from acme_legacy._storage import AcmeStorageClient as LegacyStorageClient
 from acme_legacy.testing import AcmeHarness as LegacyAcmeHarness
 
 from cloud_common.core import (
+    BucketRules,
     Capability,
     CloudCredentials,
     CloudError,
+    Deadline,
     DownloadTarget,
+    FunctionInvocationError,
     ObjectInfo,
     ProviderInfo,
     StorageClient,
@@ -209,6 +217,179 @@ class NoCopyStorage(AcmeStorageDriver):
     copy_file = StorageClient.copy_file
 
 
+class ForeverURLStorage(AcmeStorageDriver):
+    """Ignores expires_in: every presigned URL lives the longest time allowed."""
+
+    def generate_presigned_url(
+        self,
+        bucket: str,
+        key: str,
+        expires_in: int = 3600,
+        *,
+        method: str = "GET",
+        content_type: Optional[str] = None,
+    ) -> str:
+        return super().generate_presigned_url(
+            bucket, key, 604800, method=method, content_type=content_type
+        )
+
+
+class UnboundKeyHarness(Harness):
+    """Its gateway (the cloud's side) and the driver sign a URL without its key: any key of
+    the bucket is served with another key's signature."""
+
+    def start(self) -> None:
+        import acme_cloud._gateway as gateway
+
+        signature = gateway._signature
+
+        def without_key(
+            secret: str, method: str, bucket: str, key: str, expires: int, account: str
+        ) -> str:
+            return signature(secret, method, bucket, "", expires, account)
+
+        gateway._signature = without_key
+        super().start()
+
+
+class UploadOrderStorage(AcmeStorageDriver):
+    """Lists objects in upload order (every sorted fixture hides it)."""
+
+    def list_objects(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        delimiter: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[ObjectInfo]:
+        items = super().list_objects(bucket, prefix, delimiter=delimiter, page_size=page_size)
+        if delimiter is not None:
+            return items
+        return iter(sorted(items, key=lambda o: o.last_modified or datetime.min))
+
+
+class _MergingCloud(AcmeCloud):
+    """Stores keys "normalised": a space becomes an underscore."""
+
+    def _object(self, bucket: str, key: str) -> Path:
+        return super()._object(bucket, key.replace(" ", "_"))
+
+
+class MergingStorage(AcmeStorageDriver):
+    """Normalises keys: "a b" and "a_b" are one object (silent data loss)."""
+
+    def _login(self) -> tuple[AcmeCloud, str]:
+        if self._cloud is None:
+            self._cloud = _MergingCloud(self._root)
+        return super()._login()
+
+
+class NoPayloadServerless(AcmeServerlessDriver):
+    """Invocation errors carry the remote message in their text only."""
+
+    def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return super().invoke_function(function_name, payload)
+        except AcmeFunctionFailed as exc:
+            raise FunctionInvocationError(
+                str(exc), error_type=exc.error_type, status=exc.status
+            ) from None
+
+
+class ReprLeakStorage(AcmeStorageDriver):
+    """Shows its credentials in its own repr."""
+
+    def __repr__(self) -> str:
+        return f"<AcmeStorageDriver {self._credentials.access_key}:{self._credentials.secret_key}>"
+
+
+class AllBucketsStorage(AcmeStorageDriver):
+    """Lists the buckets of every account."""
+
+    def list_buckets(self) -> list[str]:
+        cloud, _ = self._login()
+        return cloud.buckets()
+
+
+class _ReplayingCloud(RemoteCloud):
+    """Sends a write again after its connection broke (the service may have applied it)."""
+
+    replay_writes = True
+
+
+class _NoDeadlineCloud(RemoteCloud):
+    """Waits the full read timeout for every reply, whatever the call's deadline says."""
+
+    def _attempt_timeout(self, deadline: Deadline) -> float:
+        return self._timeouts.read
+
+
+class _RemoteWith(AcmeDriver):
+    """Drivers given endpoint_url reach the store through ``remote`` (a RemoteCloud)."""
+
+    remote: type[RemoteCloud] = RemoteCloud
+
+    def _login(self) -> tuple[AcmeCloud, str]:
+        if self._cloud is None and self._endpoint:
+            opts = self._options
+            self._cloud = self.remote(
+                self._endpoint, opts.retry_or_default, opts.timeouts_or_default
+            )
+        return super()._login()
+
+
+class ReplayStorage(_RemoteWith, AcmeStorageDriver):
+    remote = _ReplayingCloud
+
+
+class ReplayCompute(_RemoteWith, AcmeComputeDriver):
+    remote = _ReplayingCloud
+
+
+class ReplayServerless(_RemoteWith, AcmeServerlessDriver):
+    remote = _ReplayingCloud
+
+
+class NoDeadlineStorage(_RemoteWith, AcmeStorageDriver):
+    remote = _NoDeadlineCloud
+
+
+def translate_verbose(exc: BaseException) -> CloudError | None:
+    """Acme's translation, with the raw exchange in the message."""
+    err = translate(exc)
+    if err is not None:
+        err.message = f"{err.message}\nHTTP/1.1 404 Not Found\n<?xml version='1.0'?><Error/>"
+    return err
+
+
+class IgnoresKeywordsServerless(AcmeServerlessDriver):
+    """Accepts environment, timeout and memory_size, and drops them."""
+
+    def create_function(
+        self, name: str, runtime: str, handler: str, code_path: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        tags = {"tags": kwargs["tags"]} if "tags" in kwargs else {}
+        return super().create_function(name, runtime, handler, code_path, **tags)
+
+
+class SharedBufferStorage(AcmeStorageDriver):
+    """Keeps the object being uploaded in the client: threads overwrite each other's data."""
+
+    def upload_file(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: Optional[str] = None,
+        *,
+        metadata: Optional[dict[str, str]] = None,
+    ) -> str:
+        self._pending = data
+        time.sleep(0.002)
+        return super().upload_file(bucket, key, self._pending, content_type, metadata=metadata)
+
+
 # -- defects core repairs for every driver: the suite must pass --------------------------------
 
 
@@ -290,6 +471,41 @@ VARIANTS: dict[str, ProviderInfo] = {
     "acme-undeclared": _info("acme-undeclared", capabilities=_NO_COPY),
     "acme-overclaims": _info("acme-overclaims", services={"storage": "broken_acme:NoCopyStorage"}),
     "acme-nobadcreds": _info("acme-nobadcreds", harness="broken_acme:NoBadCredentialsHarness"),
+    "acme-forever": _info("acme-forever", services={"storage": "broken_acme:ForeverURLStorage"}),
+    "acme-unbound": _info("acme-unbound", harness="broken_acme:UnboundKeyHarness"),
+    "acme-uploadorder": _info(
+        "acme-uploadorder", services={"storage": "broken_acme:UploadOrderStorage"}
+    ),
+    "acme-merging": _info("acme-merging", services={"storage": "broken_acme:MergingStorage"}),
+    "acme-nopayload": _info(
+        "acme-nopayload", services={"serverless": "broken_acme:NoPayloadServerless"}
+    ),
+    "acme-reprleak": _info("acme-reprleak", services={"storage": "broken_acme:ReprLeakStorage"}),
+    "acme-allbuckets": _info(
+        "acme-allbuckets", services={"storage": "broken_acme:AllBucketsStorage"}
+    ),
+    "acme-replays": _info(
+        "acme-replays",
+        services={
+            "storage": "broken_acme:ReplayStorage",
+            "compute": "broken_acme:ReplayCompute",
+            "serverless": "broken_acme:ReplayServerless",
+        },
+    ),
+    "acme-nodeadline": _info(
+        "acme-nodeadline", services={"storage": "broken_acme:NoDeadlineStorage"}
+    ),
+    "acme-verbose": _info("acme-verbose", errors="broken_acme:translate_verbose"),
+    "acme-ignoreskw": _info(
+        "acme-ignoreskw", services={"serverless": "broken_acme:IgnoresKeywordsServerless"}
+    ),
+    "acme-sharedbuffer": _info(
+        "acme-sharedbuffer", services={"storage": "broken_acme:SharedBufferStorage"}
+    ),
+    "acme-anybucket": _info(
+        "acme-anybucket",
+        bucket_rules=BucketRules(pattern=r".+", description="any name at all"),
+    ),
     # repaired by core
     "acme-silent": _info("acme-silent", services={"storage": "broken_acme:SilentStorage"}),
     "acme-partial": _info("acme-partial", services={"storage": "broken_acme:PartialStorage"}),

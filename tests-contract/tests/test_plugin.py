@@ -49,7 +49,7 @@ def test_the_ini_options_work_like_the_command_line(
     tmp_path: Path, suite_runner: Any, variants: Path
 ) -> None:
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\ncloud_provider = acme\ncloud_strict = true\n"
+        "[pytest]\ncloud_provider = acme\ncloud_strict = true\ncloud_max_skips = 3\n"
         "cloud_harness = broken_acme:NoBadCredentialsHarness\ncloud_report = ini-report.json\n"
     )
     run = suite_runner(tmp_path, "", "-k", "bad_credentials", plugins=variants, report_option=False)
@@ -58,7 +58,9 @@ def test_the_ini_options_work_like_the_command_line(
     report = json.loads((tmp_path / "ini-report.json").read_text())
     assert report["provider"] == "acme" and report["strict"] is True
     assert report["harness"] == "broken_acme:NoBadCredentialsHarness"
-    assert {t["outcome"] for t in report["tests"]} == {"failed"}
+    assert report["max_skips"] == 3
+    assert {t["outcome"] for t in report["tests"]} == {"skipped"}, "harness limitations"
+    assert report["totals"]["skipped"] > 3, "so the run fails on cloud_max_skips"
 
 
 def test_an_unknown_provider_is_a_usage_error(tmp_path: Path, suite_runner: Any) -> None:

@@ -82,7 +82,7 @@ def test_credentials_and_root_come_from_the_declared_environment(
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ({"endpoint_url": "http://127.0.0.1:1"}, "endpoint_url"),
+        ({"endpoint_url": "ftp://127.0.0.1:1"}, "endpoint_url"),
         ({"gateway_url": "127.0.0.1:1"}, "gateway_url"),
         ({"root": 5}, "root"),
         ({"bucket": "x"}, "bucket"),

@@ -1,18 +1,13 @@
-"""Acme serverless: Python functions run in-process from the account store."""
+"""Acme serverless: Python functions deployed to the account store, run in a process."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import traceback
-import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from acme_cloud._store import AcmeNotFound
+from acme_cloud._store import AcmeFunctionFailed, AcmeNotFound
 
 from acme_legacy._client import AcmeClient
 from cloud_common.core import (
@@ -25,23 +20,6 @@ from cloud_common.core import (
 )
 
 __all__ = ["AcmeServerlessClient"]
-
-
-def _load_handler(code: Path, handler: str) -> Callable[[Any, Any], Any]:
-    module_name, _, func = handler.rpartition(".")
-    source = code / (module_name.replace(".", "/") + ".py")
-    unique = f"_acme_fn_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(unique, source)
-    if spec is None or spec.loader is None or not source.is_file():
-        raise ValidationError(f"handler {handler!r}: no module {source.name} in the bundle")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(code))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(code))
-    fn: Callable[[Any, Any], Any] = getattr(module, func)
-    return fn
 
 
 class AcmeServerlessClient(AcmeClient, ServerlessClient):
@@ -80,6 +58,9 @@ class AcmeServerlessClient(AcmeClient, ServerlessClient):
                 "handler": handler,
                 "account": self._account(),
                 "created": datetime.now(timezone.utc).timestamp(),
+                "environment": dict(kwargs.get("environment") or {}),
+                "timeout": kwargs.get("timeout"),
+                "memory_size": kwargs.get("memory_size"),
             }
             self._cloud.put_function(meta, Path(code_path))
             return self._resource(meta)
@@ -99,21 +80,12 @@ class AcmeServerlessClient(AcmeClient, ServerlessClient):
 
     def invoke_function(self, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            meta = self._meta(function_name)
-            fn = _load_handler(self._cloud.function_dir(function_name) / "code", meta["handler"])
-            event = json.loads(json.dumps(payload))  # what crosses the wire is JSON
+            self._meta(function_name)
             try:
-                result = json.loads(json.dumps(fn(event, None)))
-            except Exception as exc:
-                remote = {
-                    "errorType": type(exc).__name__,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_exception_only(type(exc), exc),
-                }
+                result = self._cloud.invoke(function_name, payload)  # runs it in a process
+            except AcmeFunctionFailed as exc:
                 raise FunctionInvocationError(
-                    f"function raised {type(exc).__name__}: {exc}",
-                    error_type=type(exc).__name__,
-                    payload=remote,
+                    str(exc), error_type=exc.error_type, payload=exc.payload, status=exc.status
                 ) from None
             return result if isinstance(result, dict) else {"result": result}
 

@@ -52,8 +52,7 @@ class AcmeStorageClient(AcmeClient, StorageClient):
 
     def list_buckets(self) -> list[str]:
         def run() -> list[str]:
-            self._account()
-            return self._cloud.buckets()
+            return self._cloud.buckets(self._account())
 
         return self._policy.call("list_buckets", run)
 

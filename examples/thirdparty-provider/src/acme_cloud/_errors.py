@@ -8,6 +8,7 @@ from __future__ import annotations
 from acme_cloud._store import (
     AcmeAuthError,
     AcmeConflict,
+    AcmeFunctionFailed,
     AcmeNameTaken,
     AcmeNoSuchBucket,
     AcmeNoSuchKey,
@@ -20,6 +21,7 @@ from cloud_common.core import (
     BucketNotFoundError,
     CloudError,
     ConflictError,
+    FunctionInvocationError,
     FunctionNotFoundError,
     InstanceNotFoundError,
     NotFoundError,
@@ -33,6 +35,10 @@ __all__ = ["translate"]
 def translate(exc: BaseException) -> CloudError | None:
     """Map an Acme exception to the core error (None: not recognised, core then raises a
     plain ``CloudError`` and the contract suite flags it)."""
+    if isinstance(exc, AcmeFunctionFailed):
+        return FunctionInvocationError(
+            str(exc), error_type=exc.error_type, payload=exc.payload, status=exc.status
+        )
     if isinstance(exc, AcmeAuthError):
         return AuthenticationError(str(exc))
     if isinstance(exc, AcmeNoSuchBucket):

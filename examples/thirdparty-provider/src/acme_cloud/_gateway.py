@@ -1,9 +1,12 @@
-"""Presigned URLs: how they are signed, and the HTTP gateway that serves them."""
+"""Presigned URLs: how they are signed, and the HTTP gateway that serves them and the
+account store's API (``/rpc/``, used by drivers given ``endpoint_url``)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import logging
 import threading
 import time
@@ -36,8 +39,75 @@ def presign(
     )
 
 
+_READS = frozenset(
+    {
+        "authenticate",
+        "account_secret",
+        "buckets",
+        "head_object",
+        "object_path",
+        "list_keys",
+        "instances",
+        "instance",
+        "function_dir",
+        "function",
+        "functions",
+    }
+)
+_WRITES = frozenset(
+    {
+        "create_bucket",
+        "delete_bucket",
+        "put_object",
+        "delete_object",
+        "save_instance",
+        "new_instance",
+        "put_function",
+        "delete_function",
+        "invoke",
+    }
+)
+
+
+def _answer(cloud: AcmeCloud, method: str, args: list[Any]) -> dict[str, Any]:
+    """Run one API call on the store: ``{"result": ...}`` or ``{"error": ...}``."""
+    if method == "put_object":
+        bucket, key, data, content_type, metadata = args
+        args = [bucket, key, iter([base64.b64decode(data)]), content_type, metadata]
+    elif method == "put_function":
+        args = [args[0], Path(args[1])]
+    try:
+        result = getattr(cloud, method)(*args)
+    except AcmeError as exc:
+        fields = {k: v for k, v in vars(exc).items() if not k.startswith("_")}
+        return {"error": {"type": type(exc).__name__, "message": str(exc), "fields": fields}}
+    return {"result": str(result) if isinstance(result, Path) else result}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _rpc(self, write: bool) -> None:
+        parts = urlsplit(self.path)
+        method = parts.path.removeprefix("/rpc/")
+        if method not in (_WRITES if write else _READS):
+            self.send_error(404)
+            return
+        if write:
+            length = int(self.headers.get("Content-Length", "0"))
+            args = json.loads(self.rfile.read(length) or b"{}").get("args", [])
+        else:
+            args = json.loads(parse_qs(parts.query).get("args", ["[]"])[0])
+        body = json.dumps(_answer(self.server.cloud, method, args)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self._rpc(write=True)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         logger.debug("gateway %s", self.command)  # never the query string: it is a credential
@@ -59,6 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
         return bucket, key
 
     def do_GET(self) -> None:
+        if self.path.startswith("/rpc/"):
+            self._rpc(write=False)
+            return
         target = self._authorise("GET")
         if target is None:
             return

@@ -21,8 +21,10 @@ class AcmeOptions(ClientOptions):
         gateway_url: Base URL of the gateway that serves presigned URLs (needed only by
             ``generate_presigned_url``).
 
-    ``timeouts`` and ``retry`` are accepted and have nothing to act on (the account store is
-    a local directory). Acme has no API endpoint: ``endpoint_url`` is refused.
+    ``endpoint_url``: reach the account store through an Acme gateway's API
+    (``http://host:port``) instead of opening ``root``; ``timeouts`` and ``retry`` (its
+    ``deadline`` bounds every call) apply to those requests. A write whose connection breaks
+    after it was sent is never sent again (it may have been applied).
     """
 
     root: str | os.PathLike[str] | None = None
@@ -30,10 +32,9 @@ class AcmeOptions(ClientOptions):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.endpoint_url is not None:
+        if self.endpoint_url is not None and not self.endpoint_url.startswith("http://"):
             raise ValidationError(
-                "option endpoint_url is invalid for acme: it has no API endpoint; "
-                "use root (the account store) and gateway_url (presigned URLs)"
+                f"option endpoint_url={self.endpoint_url!r} is invalid: must be an http:// URL"
             )
         if self.gateway_url is not None and not self.gateway_url.startswith(
             ("http://", "https://")

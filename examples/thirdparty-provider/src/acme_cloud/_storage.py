@@ -46,8 +46,8 @@ class AcmeStorageDriver(AcmeDriver, StorageClient):
     """Buckets and objects in the Acme account store."""
 
     def list_buckets(self) -> list[str]:
-        cloud, _ = self._login()
-        return cloud.buckets()
+        cloud, account = self._login()
+        return cloud.buckets(account)
 
     def create_bucket(self, name: str) -> bool:
         cloud, account = self._login()

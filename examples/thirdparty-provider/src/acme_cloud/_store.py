@@ -13,6 +13,8 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,6 +28,7 @@ __all__ = [
     "AcmeCloud",
     "AcmeConflict",
     "AcmeError",
+    "AcmeFunctionFailed",
     "AcmeNameTaken",
     "AcmeNoSuchBucket",
     "AcmeNoSuchKey",
@@ -34,6 +37,9 @@ __all__ = [
 ]
 
 _LOCK = threading.RLock()
+_RUNNER = Path(__file__).with_name("_runner.py")
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_MB = 128
 
 
 class AcmeError(Exception):
@@ -66,6 +72,17 @@ class AcmeConflict(AcmeError):
 
 class AcmeNameTaken(AcmeConflict):
     """The name is taken (a bucket of another account, an existing function)."""
+
+
+class AcmeFunctionFailed(AcmeError):
+    """The function ran and failed: ``error_type``, the remote error ``payload`` and the
+    HTTP ``status`` its endpoint would answer."""
+
+    def __init__(self, error_type: str, payload: dict[str, Any], status: int) -> None:
+        super().__init__(f"function failed with {error_type}: {payload.get('errorMessage', '')}")
+        self.error_type = error_type
+        self.payload = payload
+        self.status = status
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -140,9 +157,15 @@ class AcmeCloud:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self._bucket(bucket) / "objects" / digest
 
-    def buckets(self) -> list[str]:
+    def buckets(self, account: str | None = None) -> list[str]:
+        """Bucket names, of one ``account`` or (None) of every account."""
         base = self.root / "buckets"
-        return sorted(p.name for p in base.iterdir() if (p / "owner").is_file())
+        return sorted(
+            p.name
+            for p in base.iterdir()
+            if (p / "owner").is_file()
+            and (account is None or (p / "owner").read_text(encoding="utf-8") == account)
+        )
 
     def create_bucket(self, account: str, name: str) -> bool:
         """Create; True if created, False if it already was this account's."""
@@ -262,6 +285,49 @@ class AcmeCloud:
         if not (path / "function.json").is_file():
             raise AcmeNotFound(f"function {name}")
         return path
+
+    def function(self, name: str) -> dict[str, Any]:
+        meta: dict[str, Any] = _read_json(self.function_dir(name) / "function.json", {})
+        return meta
+
+    def invoke(self, name: str, event: Any) -> Any:
+        """Run the function on ``event`` in its own process, with its environment, memory
+        setting and time limit; its result, or ``AcmeFunctionFailed``."""
+        meta = self.function(name)
+        timeout = float(meta.get("timeout") or DEFAULT_TIMEOUT)
+        memory = int(meta.get("memory_size") or DEFAULT_MEMORY_MB)
+        code = self.function_dir(name) / "code"
+        env = {"PATH": os.environ.get("PATH", ""), **meta.get("environment", {})}
+        command = [sys.executable, str(_RUNNER), str(code), meta["handler"], name]
+        try:
+            done = subprocess.run(
+                [*command, str(memory), str(timeout)],
+                input=json.dumps(event),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {timeout:g} seconds",
+            }
+            raise AcmeFunctionFailed("Sandbox.Timedout", error, 504) from None
+        try:
+            out = json.loads(done.stdout)
+        except ValueError:
+            out = None
+        if not isinstance(out, dict) or not ({"result", "error"} & set(out)):
+            error = {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"the process exited with status {done.returncode}",
+            }
+            raise AcmeFunctionFailed("Runtime.ExitError", error, 500)
+        if "error" in out:
+            raise AcmeFunctionFailed(str(out["error"]["errorType"]), out["error"], 500)
+        return out["result"]
 
     def functions(self) -> list[dict[str, Any]]:
         found = []

@@ -69,6 +69,13 @@ class AcmeHarness(Harness):
             CloudProvider(self.provider_id), access_key=access_key, secret_key=secret_key
         )
 
+    def fault_client_options(self, service: str, endpoint_url: str) -> dict[str, Any] | None:
+        """The store's API at ``endpoint_url`` instead of its directory."""
+        return {"endpoint_url": endpoint_url, "gateway_url": self.gateway.url}
+
+    def fault_upstream_url(self, service: str) -> str | None:
+        return self.gateway.url
+
     def instance_args(self) -> tuple[str, str]:
         return ("acme.small", "acme-linux-1")
 

@@ -51,6 +51,24 @@ class Report:
     unmarked_calls: list[dict[str, Any]] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    max_skips: int | None = None
+
+    def limitations(self) -> dict[str, int]:
+        """``{reason: tests}`` of the skips caused by the harness (reason "harness
+        limitation: ...")."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes.values():
+            if o.outcome == "skipped" and (o.reason or "").startswith("harness limitation:"):
+                counts[o.reason or ""] = counts.get(o.reason or "", 0) + 1
+        return dict(sorted(counts.items()))
+
+    def skip_reasons(self) -> dict[str, int]:
+        """``{reason: tests}`` of every skip."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes.values():
+            if o.outcome == "skipped":
+                counts[o.reason or ""] = counts.get(o.reason or "", 0) + 1
+        return dict(sorted(counts.items()))
 
     def record(self, outcome: Outcome) -> None:
         """Keep the worst outcome of a test's phases (failed > skipped > passed)."""
@@ -109,6 +127,9 @@ class Report:
             "finished_at": datetime.now(timezone.utc).isoformat(),
             "exitstatus": exitstatus,
             "totals": totals,
+            "max_skips": self.max_skips,
+            "skip_reasons": self.skip_reasons(),
+            "harness_limitations": self.limitations(),
             "capabilities": self.by_capability(),
             "undeclared_calls": self.undeclared_calls,
             "unmarked_calls": self.unmarked_calls,

@@ -38,7 +38,11 @@ from cloud_common.core import (
     redact,
 )
 
-__all__ = ["SESSION_KEY", "SUITE_DIR", "ContractSession"]
+__all__ = ["LIMITATION", "SESSION_KEY", "SUITE_DIR", "ContractSession"]
+
+LIMITATION = "harness limitation:"
+"""How a skip caused by the harness (not the provider) begins its reason: strict mode counts
+these instead of failing them (``--cloud-max-skips`` bounds them)."""
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 SESSION_KEY = pytest.StashKey["ContractSession"]()
@@ -117,12 +121,15 @@ class ContractSession:
         harness_target: str | None,
         strict: bool,
         report_path: Path | None,
+        *,
+        max_skips: int | None = None,
     ) -> None:
         self.config = config
+        self.max_skips = max_skips
         self.provider_id = provider_id
         self.strict = strict
         self.report_path = report_path
-        self.report = Report(provider_id, None, strict)
+        self.report = Report(provider_id, None, strict, max_skips=max_skips)
         self.started = False
         self._clients: dict[tuple[str, str], Portable] = {}
         self._created: dict[tuple[str, str], Created] = {}
@@ -295,6 +302,10 @@ class ContractSession:
                 f"escape (core made it a plain CloudError): map it to the matching core error "
                 f"in the function ProviderInfo.errors names: {redact(str(cause), self._secrets)}"
             )
+        if isinstance(exc, CloudError):
+            for problem in voice_problems(exc):
+                shown = redact(str(exc), self._secrets)[:400]
+                self.violation(f"{method} raised {type(exc).__name__}: {problem}: {shown}")
 
     def check_text(self, text: str, where: str) -> None:
         """Flag ``text`` (seen at ``where``) if it contains a secret of the harness."""
@@ -438,7 +449,13 @@ class ContractSession:
         if not in_suite(item.path):
             return report
         caps = self.capabilities_of(item)
-        if report.skipped and self.strict and caps and caps <= self.effective:
+        if (
+            report.skipped
+            and self.strict
+            and caps
+            and caps <= self.effective
+            and not _skip_reason(report).startswith(LIMITATION)
+        ):
             report.outcome = "failed"
             report.longrepr = (
                 f"--cloud-strict: a test of declared capabilities {sorted(caps)} was skipped: "
@@ -473,7 +490,9 @@ class ContractSession:
             root.setLevel(self._root_level)
             self.started = False
             self.harness.stop()
-        failed = bool(stray) or (self.strict and bool(leftovers))
+        skipped = sum(o.outcome == "skipped" for o in self.report.outcomes.values())
+        self._too_many_skips = self.max_skips is not None and skipped > self.max_skips
+        failed = bool(stray) or (self.strict and bool(leftovers)) or self._too_many_skips
         if failed and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self._stray = stray
@@ -520,12 +539,52 @@ class ContractSession:
                 f"  {cap:28} {row['status']:8} passed={row['passed']} failed={row['failed']} "
                 f"skipped={row['skipped']}{mark}"
             )
+        limits = self.report.limitations()
+        for reason, count in limits.items():
+            tr.write_line(f"  skipped {count}x: {reason}", yellow=True)
+        if getattr(self, "_too_many_skips", False):
+            tr.write_line(
+                f"--cloud-max-skips {self.max_skips}: "
+                f"{sum(o.outcome == 'skipped' for o in self.report.outcomes.values())} "
+                "tests skipped",
+                red=True,
+            )
         for message in getattr(self, "_stray", []):
             tr.write_line(f"violation outside any test: {message}", red=True)
         for left in self.report.leftovers:
             tr.write_line(f"left behind: {left}", yellow=True)
         if self.report_path is not None:
             tr.write_line(f"report: {self.report_path}")
+
+
+MAX_ERROR_TEXT = 300
+"""The longest ``str()`` of an error the suite accepts (one line a person reads)."""
+
+_RAW_HTTP = ("HTTP/1.", "<?xml", "<html", "<Error>", "Traceback (most recent", "\r")
+
+
+def voice_problems(exc: CloudError) -> list[str]:
+    """What keeps ``exc`` from reading like every other provider's error: one line of at
+    most ``MAX_ERROR_TEXT`` characters naming provider and operation, no raw HTTP
+    exchange, no URL with a query string (a signature or token)."""
+    import re  # noqa: PLC0415 - only when an error was seen
+
+    text = str(exc)
+    problems: list[str] = []
+    if "\n" in text:
+        problems.append(f"its text is more than one line: {text[:200]!r}")
+    if len(text) > MAX_ERROR_TEXT:
+        problems.append(f"its text is {len(text)} characters (at most {MAX_ERROR_TEXT})")
+    if not exc.provider:
+        problems.append("it does not name the provider (.provider)")
+    if not exc.operation:
+        problems.append("it does not name the operation (.operation)")
+    raw = [marker for marker in _RAW_HTTP if marker in text]
+    if raw:
+        problems.append(f"its text carries a raw HTTP exchange ({raw[0]!r})")
+    if re.search(r"https?://[^\s]*\?", text):
+        problems.append("its text shows a URL with its query string")
+    return problems
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -43,6 +43,7 @@ class Blackhole:
         self._held: list[socket.socket] = []
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self.connections = 0
         self.url = ""
 
@@ -58,9 +59,14 @@ class Blackhole:
 
     def _accept(self) -> None:
         sock = self._sock
-        while sock is not None:
+        if sock is None:
+            return
+        sock.settimeout(0.1)  # so stop() is seen promptly
+        while not self._stopping.is_set():
             try:
                 conn, _ = sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with self._lock:
@@ -68,6 +74,9 @@ class Blackhole:
                 self.connections += 1
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         sock, self._sock = self._sock, None
         if sock is not None:
             sock.close()
@@ -75,8 +84,6 @@ class Blackhole:
             held, self._held = self._held, []
         for conn in held:
             _reset(conn)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def __enter__(self) -> Blackhole:
         return self.start()

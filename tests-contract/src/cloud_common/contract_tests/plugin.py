@@ -6,8 +6,11 @@ Options:
 
 ``--cloud-provider ID``        provider id (ini ``cloud_provider``)
 ``--cloud-harness MOD:CLASS``  harness to use instead of ``ProviderInfo.harness`` (ini ``cloud_harness``)
-``--cloud-strict``             fail skipped tests of declared capabilities, calls outside the
-                               declared ones and leftovers (ini ``cloud_strict``)
+``--cloud-strict``             fail skipped tests of declared capabilities (except harness
+                               limitations, which are counted), calls outside the declared
+                               ones and leftovers (ini ``cloud_strict``)
+``--cloud-max-skips N``        fail the run when more than N tests skipped (ini
+                               ``cloud_max_skips``; default: no limit)
 ``--cloud-report FILE``        write the JSON report there (ini ``cloud_report``, relative to
                                the ini file)
 """
@@ -46,8 +49,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cloud-strict",
         action="store_true",
         default=None,
-        help="fail when a test of a declared capability skips, when a call needs an "
-        "undeclared capability, or when created resources are left behind",
+        help="fail when a test of a declared capability skips (a harness limitation is "
+        "counted instead), when a call needs an undeclared capability, or when created "
+        "resources are left behind",
+    )
+    group.addoption(
+        "--cloud-max-skips",
+        default=None,
+        type=int,
+        metavar="N",
+        help="fail the run when more than N suite tests skipped (harness limitations included)",
     )
     group.addoption(
         "--cloud-report",
@@ -59,6 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("cloud_harness", "contract-test harness 'module:Class'", default="")
     parser.addini("cloud_strict", "strict mode of the contract suite", type="bool", default=False)
     parser.addini("cloud_report", "path of the contract suite's JSON report", default="")
+    parser.addini("cloud_max_skips", "most suite tests that may skip (empty: no limit)", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,12 +92,19 @@ def pytest_configure(config: pytest.Config) -> None:
     elif config.getini("cloud_report"):
         base = config.inipath.parent if config.inipath else config.rootpath
         report = (base / str(config.getini("cloud_report"))).resolve()
+    max_skips = config.getoption("cloud_max_skips")
+    if max_skips is None and str(config.getini("cloud_max_skips")).strip():
+        try:
+            max_skips = int(str(config.getini("cloud_max_skips")).strip())
+        except ValueError as exc:
+            raise pytest.UsageError(f"cloud_max_skips must be an int: {exc}") from exc
     session = ContractSession(
         config,
         str(provider).strip(),
         str(harness).strip() if harness else None,
         bool(strict),
         report,
+        max_skips=max_skips,
     )
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "cloud_common_contract_session")

@@ -174,10 +174,22 @@ def test_native_gives_the_underlying_client(contract: ContractSession) -> None:
 def test_no_secret_in_repr_or_credentials_dict(contract: ContractSession, harness: Harness) -> None:
     secrets = harness.secrets()
     creds = harness.credentials()
-    texts = [repr(creds), str(creds), str(creds.to_dict())]
+    texts = {
+        "repr(credentials)": repr(creds),
+        "str(credentials)": str(creds),
+        "credentials.to_dict()": str(creds.to_dict()),
+        "repr(harness)": repr(harness),
+        "str(harness)": str(harness),
+        "repr(provider_info)": repr(contract.info),
+    }
     for service in contract.info.services:
         client = contract.client(service, record=False)
-        texts += [repr(client), str(client), repr(client.driver), str(client.driver)]
-    for text in texts:
+        texts[f"repr({service} client)"] = repr(client)
+        texts[f"str({service} client)"] = str(client)
+        texts[f"repr({service} driver)"] = repr(client.driver)
+        texts[f"str({service} driver)"] = str(client.driver)
+        if contract.info.supports(Capability.NATIVE):
+            texts[f"repr({service} native)"] = repr(client.native)
+    for where, text in texts.items():
         for secret in secrets:
-            assert secret not in text, "a secret is visible in a repr or to_dict"
+            assert secret not in text, f"a secret is visible in {where}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -87,7 +88,14 @@ def test_a_failing_function_raises_function_invocation_error(
     err = expect_error(
         FunctionInvocationError, lambda: serverless.invoke_function(function_name, {"fail": marker})
     )
-    assert marker in f"{err} {err.payload!r}", "the remote error payload reaches the caller"
+    assert err.error_type == "ContractFailure", (
+        f"error_type {err.error_type!r} is not the remote exception's type name"
+    )
+    assert err.status == FunctionInvocationError.RAISED_STATUS, f"status {err.status}"
+    remote = json.dumps(err.payload, default=str)
+    assert isinstance(err.payload, dict), f"payload {err.payload!r} is not the remote error"
+    assert marker in remote, f"the remote message is not in the payload: {remote[:300]}"
+    assert "ContractFailure" in remote, f"the remote type is not in the payload: {remote[:300]}"
 
 
 def test_invoke_of_a_missing_function_raises_function_not_found(

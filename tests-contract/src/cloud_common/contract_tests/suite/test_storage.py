@@ -39,6 +39,20 @@ def test_list_buckets_returns_names_including_a_new_bucket(
     assert bucket in names
 
 
+def test_list_buckets_shows_only_the_callers_buckets(
+    storage: CloudStorage,
+    other_storage: CloudStorage,
+    bucket: str,
+    unique: Callable[[str], str],
+) -> None:
+    theirs = unique("cct")
+    assert other_storage.create_bucket(theirs) is True
+    assert theirs in other_storage.list_buckets()
+    mine = storage.list_buckets()
+    assert bucket in mine
+    assert theirs not in mine, "list_buckets shows a bucket of another account"
+
+
 # -- create_bucket ---------------------------------------------------------------------------
 
 

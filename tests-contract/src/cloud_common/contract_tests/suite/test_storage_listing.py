@@ -133,3 +133,38 @@ def test_invalid_arguments_raise_validation_error(
 def test_a_deleted_object_is_no_longer_listed(storage: CloudStorage, tree: str) -> None:
     assert storage.delete_file(tree, "b/2.txt") is True
     assert "b/2.txt" not in _keys(list(storage.list_objects(tree)))
+
+
+# Keys whose order a careless provider gets wrong: upper before lower case (not case-folded),
+# '-' < '.' < '/' < '_' by byte, a precomposed é after every ASCII letter, and characters
+# past the Basic Multilingual Plane after those inside it (UTF-8 byte order).
+ORDER_KEYS = [
+    "B.txt",
+    "a b.txt",
+    "a-b.txt",
+    "a.b.txt",
+    "a/b.txt",
+    "a_b.txt",
+    "a.txt",
+    "b.txt",
+    "Z.txt",
+    "e\u0301.txt",
+    "\u00e9.txt",
+    "\uff21.txt",
+    "\U0001f600.txt",
+    "~.txt",
+]
+UPLOAD_ORDER = [ORDER_KEYS[i] for i in (7, 12, 0, 5, 10, 2, 13, 9, 4, 1, 11, 6, 3, 8)]
+
+
+def test_objects_uploaded_in_any_order_list_in_key_order(
+    storage: CloudStorage, bucket: str
+) -> None:
+    assert sorted(UPLOAD_ORDER) == sorted(ORDER_KEYS) and sorted(ORDER_KEYS) != UPLOAD_ORDER
+    for key in UPLOAD_ORDER:
+        storage.upload_file(bucket, key, key.encode())
+    for page_size in (None, 3):
+        listed = _keys(list(storage.list_objects(bucket, page_size=page_size)))
+        assert listed == sorted(ORDER_KEYS), (
+            f"page_size={page_size}: listed in {listed}, not in key order (UTF-8 bytes)"
+        )
