@@ -10,6 +10,7 @@ bucket...). Wrapper exceptions (boto3's ``S3UploadFailedError``, s3transfer's
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cloud_common.core.errors import (
@@ -252,7 +253,9 @@ def _class_names(exc: BaseException) -> list[str]:
     return [cls.__name__ for cls in type(exc).__mro__]
 
 
-def _client_error_parts(exc: BaseException) -> tuple[str, int | None, str, str] | None:
+def _client_error_parts(
+    exc: BaseException,
+) -> tuple[str, int | None, str, str, dict[str, Any]] | None:
     response: Any = getattr(exc, "response", None)
     if not isinstance(response, dict) or "Error" not in response:
         return None
@@ -262,7 +265,8 @@ def _client_error_parts(exc: BaseException) -> tuple[str, int | None, str, str] 
     status = meta.get("HTTPStatusCode")
     message = str(error.get("Message") or "")
     operation = str(getattr(exc, "operation_name", "") or "")
-    return code, status if isinstance(status, int) else None, message, operation
+    fields = dict(error) if isinstance(error, dict) else {}
+    return code, status if isinstance(status, int) else None, message, operation, fields
 
 
 def error_code(exc: BaseException) -> str:
@@ -271,8 +275,32 @@ def error_code(exc: BaseException) -> str:
     return parts[0] if parts is not None else ""
 
 
+_FUNCTION_IN_TEXT = re.compile(r"function:([A-Za-z0-9_-]+)")
+_INSTANCE_IN_TEXT = re.compile(r"'(i-[0-9a-zA-Z]+)'")
+
+
+def _absent(cls: type[CloudError] | None, fields: dict[str, Any], message: str) -> str | None:
+    """The words every provider uses for a missing resource (``bucket 'b' does not exist``,
+    ``no object 'k' in bucket 'b'``, ``no function 'f'``, ``no instance 'i-1'``), named
+    from what AWS's error document says; None for other errors."""
+    bucket, key = fields.get("BucketName"), fields.get("Key")
+    if cls is BucketNotFoundError:
+        return f"bucket {bucket!r} does not exist" if bucket else "the bucket does not exist"
+    if cls is ObjectNotFoundError:
+        if key and bucket:
+            return f"no object {key!r} in bucket {bucket!r}"
+        return f"no object {key!r}" if key else "the object does not exist"
+    if cls is FunctionNotFoundError:
+        found = _FUNCTION_IN_TEXT.search(message)
+        return f"no function {found.group(1)!r}" if found else "the function does not exist"
+    if cls is InstanceNotFoundError:
+        found = _INSTANCE_IN_TEXT.search(message)
+        return f"no instance {found.group(1)!r}" if found else "the instance does not exist"
+    return None
+
+
 def _translate_client_error(
-    code: str, status: int | None, message: str, operation: str
+    code: str, status: int | None, message: str, operation: str, fields: dict[str, Any]
 ) -> CloudError:
     cls = ERROR_CODES.get(code)
     if code == "ResourceConflictException" and operation == "CreateFunction":
@@ -285,6 +313,11 @@ def _translate_client_error(
         cls = STATUS_CODES.get(status) or (ProviderUnavailableError if status >= 500 else None)
     if cls is NotFoundError or (cls is None and status == 404):
         cls = _NOT_FOUND_BY_OPERATION.get(operation, NotFoundError)
+    absent = _absent(cls, fields, message)
+    if absent is not None:  # the common words, then AWS's code and operation
+        source = code if code and not code.isdigit() else f"HTTP {status or code}"
+        where = f", AWS {operation}" if operation else ""
+        return (cls or CloudError)(f"{absent} ({source}{where})")
     text = message or (f"HTTP {status}" if status else "no message")
     detail = f"{code}: {text}" if code and not code.isdigit() else text
     if operation:
