@@ -14,6 +14,7 @@ from cloud_common.core import (
     CloudStorage,
     RateLimitedError,
     RetryPolicy,
+    TimeoutError,  # noqa: A004
     Timeouts,
     TransientError,
 )
@@ -49,14 +50,42 @@ def test_a_503_with_retry_after_is_retried_after_the_wait(
     assert elapsed >= 0.9, f"Retry-After: 1 was not honoured (retried after {elapsed:.2f}s)"
 
 
-def test_a_reset_connection_is_retried(harness: AzureHarness, proxy: FaultProxy) -> None:
+def test_a_reset_read_is_retried(harness: AzureHarness, proxy: FaultProxy) -> None:
     with BlobStorageClient(harness.credentials()) as direct:
         assert direct.create_bucket("after-reset") is True
+        direct.upload_file("after-reset", "k", b"survived a reset")
         proxy.inject("reset")
         with _client(harness, proxy) as storage:
-            storage.upload_file("after-reset", "k", b"survived a reset")
+            assert storage.download_file("after-reset", "k") == b"survived a reset"
         assert proxy.connections == 2
-        assert direct.download_file("after-reset", "k") == b"survived a reset"
+
+
+def test_a_write_whose_reply_was_lost_is_not_replayed(
+    harness: AzureHarness, proxy: FaultProxy
+) -> None:
+    with BlobStorageClient(harness.credentials()) as direct:
+        assert direct.create_bucket("lost-reply") is True
+        proxy.inject("reset")
+        with _client(harness, proxy) as storage, pytest.raises(TransientError):
+            storage.upload_file("lost-reply", "k", b"maybe written")
+        assert proxy.connections == 1, "the service may have acted: no second PUT"
+
+
+def test_a_server_that_never_answers_ends_at_the_deadline(
+    harness: AzureHarness, proxy: FaultProxy
+) -> None:
+    proxy.inject("hang", "hang", "hang")
+    storage = BlobStorageClient(
+        harness.credentials(),
+        endpoint_url=proxy.url(f"/{harness.azurite.account}"),
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.05, backoff_cap=0.1, deadline=1.5),
+    )  # default timeouts: 10 s connect, 60 s read
+    with storage:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            storage.list_buckets()
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.0, f"the 1.5 s deadline was not kept ({elapsed:.1f}s)"
 
 
 def test_busy_on_every_attempt_raises_rate_limited(

@@ -3,7 +3,7 @@
 Each new connection takes the next fault from the queue (then passes through once the
 queue is empty): ``"503"`` answers ``503 Server Busy`` with ``Retry-After``, ``"reset"``
 reads the request and resets the connection, ``"slow"`` waits ``delay`` seconds before
-passing the exchange through. Shared Key and SAS signatures do not cover the host, so
+passing the exchange through, ``"hang"`` reads the request and never answers. Shared Key and SAS signatures do not cover the host, so
 clients pointed at the proxy are served by the real server behind it.
 """
 
@@ -54,7 +54,8 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def inject(self, *faults: str) -> None:
-        """Queue faults for the next connections (``"503"``, ``"reset"``, ``"slow"``)."""
+        """Queue faults for the next connections (``"503"``, ``"reset"``, ``"slow"``,
+        ``"hang"``)."""
         self.faults.extend(faults)
 
     def close(self) -> None:
@@ -82,6 +83,11 @@ class FaultProxy:
             if fault == "reset":
                 client.recv(65536)
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            if fault == "hang":
+                client.recv(65536)
+                while not self._closed:
+                    time.sleep(0.05)
                 return
             if fault == "slow":
                 time.sleep(self.delay)

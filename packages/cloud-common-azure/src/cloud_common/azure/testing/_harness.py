@@ -137,6 +137,24 @@ class AzureHarness(_harness_base()):  # type: ignore[misc]
             options["arm_endpoint"] = endpoint.replace("http://", "https://")
         return options
 
+    def fault_client_options(self, service: str, endpoint_url: str) -> dict[str, Any]:
+        """Every request of the client to ``endpoint_url``: blobs (package uploads too),
+        Resource Manager (bearer tokens may use plain HTTP to 127.0.0.1) and invocations."""
+        options = {
+            **self.client_options(service),
+            "endpoint_url": f"{endpoint_url}/{self.azurite.account}",
+        }
+        options.pop("retry", None)
+        if service != "storage":
+            options["arm_endpoint"] = endpoint_url
+            options["invoke_endpoint"] = f"{endpoint_url}/_functions/{{app}}"
+        return options
+
+    def fault_upstream_url(self, service: str) -> str | None:
+        """Azurite for blobs; None for VMs and apps (Resource Manager speaks TLS only, and
+        a function's calls also reach Azurite: no single plain-HTTP upstream)."""
+        return f"http://127.0.0.1:{self.azurite.port}" if service == "storage" else None
+
     def presigned_urls_verified(self) -> bool:
         return True
 
