@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,22 @@ def test_invocations_through_a_fault_endpoint_go_through_it(
             functions.invoke_function(name, {"once": True})
         runs = [f for f in proxy.forwarded if f.path.startswith("/run/")]
         assert len(runs) == 1 and runs[0].reset
+
+
+def test_a_second_project_keeps_its_buckets_apart(
+    harness: GcpHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = harness.other_credentials()
+    assert other is not None and other.project_id != harness.credentials().project_id
+    mine = get_storage_client(harness.credentials(), **harness.client_options("storage"))
+    theirs = get_storage_client(other, **harness.client_options("storage"))
+    name, own = harness.unique_name(), harness.unique_name()
+    assert theirs.create_bucket(name) is True
+    assert mine.create_bucket(own) is True
+    assert name in theirs.list_buckets() and own not in theirs.list_buckets()
+    assert own in mine.list_buckets() and name not in mine.list_buckets()
+    caplog.set_level(logging.WARNING)
+    assert mine.create_bucket(name) is False  # the name is global, the bucket theirs
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    mine.upload_file(own, "k", b"through the proxy")
+    assert mine.download_file(own, "k") == b"through the proxy"

@@ -15,6 +15,7 @@ from cloud_common.gcp.testing._gcs_emulator import GcsEmulator
 from cloud_common.gcp.testing._harness import GcpHarness
 from cloud_common.gcp.testing._keys import make_service_account_info
 from cloud_common.gcp.testing._oauth import OAuthTokens
+from cloud_common.gcp.testing._project_scopes import ProjectScopes
 from cloud_common.gcp.testing._server import reset_connection
 from cloud_common.gcp.testing._signed_urls import SignedUrlGate, verify_v4_request
 
@@ -27,6 +28,7 @@ __all__ = [
     "GcpHarness",
     "GcsEmulator",
     "OAuthTokens",
+    "ProjectScopes",
     "SignedUrlGate",
     "make_service_account_info",
     "reset_connection",

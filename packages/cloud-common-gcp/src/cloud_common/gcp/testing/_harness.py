@@ -11,18 +11,22 @@ from cloud_common.core import CloudCredentials, CloudProvider, RetryPolicy, Time
 from cloud_common.gcp.testing._gcp_fake import GcpFake
 from cloud_common.gcp.testing._gcs_emulator import GcsEmulator
 from cloud_common.gcp.testing._keys import make_service_account_info
+from cloud_common.gcp.testing._project_scopes import ProjectScopes
 from cloud_common.gcp.testing._signed_urls import SignedUrlGate
 
 __all__ = ["GcpHarness"]
 
 PROJECT = "cc-contract"
+OTHER_PROJECT = "cc-contract-other"
 REGION = "us-central1"
 
 
 class GcpHarness(Harness):
-    """Cloud Storage on an emulator (fake-gcs-server, else gcp-storage-emulator), Compute
-    and Cloud Functions on :class:`GcpFake`; a generated service-account key signs URLs,
-    which point at a :class:`SignedUrlGate` that checks them as Cloud Storage does."""
+    """Cloud Storage on an emulator (fake-gcs-server, else gcp-storage-emulator) behind
+    :class:`ProjectScopes` (a second project, ``other_credentials()``, sees only its own
+    buckets), Compute and Cloud Functions on :class:`GcpFake`; a generated service-account
+    key signs URLs, which point at a :class:`SignedUrlGate` that checks them as Cloud
+    Storage does."""
 
     provider_id = "gcp"
 
@@ -30,7 +34,9 @@ class GcpHarness(Harness):
         self.emulator: GcsEmulator | None = None
         self.fake: GcpFake | None = None
         self.gate: SignedUrlGate | None = None
+        self.scopes: ProjectScopes | None = None
         self._sa = ""
+        self._other_sa = ""
         self._bad_sa = ""
 
     def start(self) -> None:
@@ -43,6 +49,7 @@ class GcpHarness(Harness):
         self.emulator = GcsEmulator().start()
         try:
             self.gate = SignedUrlGate(self.emulator.url, {info["client_email"]: public}).start()
+            self.scopes = ProjectScopes(self.emulator.url, PROJECT).start()
             self.fake = GcpFake(PROJECT).start()
         except BaseException:
             self.stop()
@@ -58,12 +65,19 @@ class GcpHarness(Harness):
         )
         stranger["token_uri"] = info["token_uri"]
         self._bad_sa = json.dumps(stranger)
+        other = make_service_account_info(
+            OTHER_PROJECT, email=f"signer@{OTHER_PROJECT}.iam.gserviceaccount.com"
+        )
+        other_public = load_pem_private_key(other["private_key"].encode(), None).public_key()
+        self.fake.trust(other["client_email"], other_public)
+        other["token_uri"] = info["token_uri"]
+        self._other_sa = json.dumps(other)
 
     def stop(self) -> None:
-        for part in (self.gate, self.fake, self.emulator):
+        for part in (self.gate, self.scopes, self.fake, self.emulator):
             if part is not None:
                 part.stop()
-        self.gate = self.fake = self.emulator = None
+        self.gate = self.scopes = self.fake = self.emulator = None
 
     def credentials(self) -> CloudCredentials:
         return self._credentials(self._sa)
@@ -71,26 +85,31 @@ class GcpHarness(Harness):
     def bad_credentials(self) -> CloudCredentials | None:
         return self._credentials(self._bad_sa)
 
+    def other_credentials(self) -> CloudCredentials | None:
+        """A second project's service account (its buckets are kept apart by
+        :class:`ProjectScopes`)."""
+        return self._credentials(self._other_sa, OTHER_PROJECT)
+
     def presigned_urls_verified(self) -> bool:
         return True
 
-    def _credentials(self, service_account: str) -> CloudCredentials:
+    def _credentials(self, service_account: str, project: str = PROJECT) -> CloudCredentials:
         if not self._sa:
             raise RuntimeError("GcpHarness.start() first")
         return CloudCredentials(
             CloudProvider.GCP,
             region=REGION,
-            project_id=PROJECT,
+            project_id=project,
             # "anonymous": real OAuth against the http:// fake, as against Google.
             metadata={"service_account_info": service_account, "anonymous": "false"},
         )
 
     def client_options(self, service: str) -> dict[str, Any]:
-        if self.emulator is None or self.fake is None or self.gate is None:
+        if self.scopes is None or self.fake is None or self.gate is None:
             raise RuntimeError("GcpHarness.start() first")
         where: dict[str, Any] = {"endpoint_url": self.fake.url}
         if service == "storage":
-            where = {"endpoint_url": self.emulator.url, "signed_url_endpoint": self.gate.url}
+            where = {"endpoint_url": self.scopes.url, "signed_url_endpoint": self.gate.url}
         return {
             **where,
             "retry": RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.05, deadline=30),
