@@ -18,6 +18,7 @@ from cloud_common.core import (
     CloudCredentials,
     CloudProvider,
     FunctionInvocationError,
+    PermissionDeniedError,
     ProviderUnavailableError,
     RateLimitedError,
     RetryPolicy,
@@ -214,3 +215,18 @@ def test_an_invocation_is_never_replayed_once_it_may_have_run(
     assert runs() == 4
     fake.fail_next("GET", r"/functions$", 503)
     assert [f["name"] for f in client.list_functions()] == ["echo"]
+
+
+def test_google_error_bodies_become_one_line_messages(httpserver: HTTPServer) -> None:
+    gcs = ScriptedGCS(httpserver)
+    denied = json.dumps({"error": {"code": 403, "message": "caller lacks storage.objects.create"}})
+    gcs.on("/upload/storage/v1/b/fault-bucket/o", error(403, denied))
+    gcs.on("/storage/v1/b/fault-bucket/o/k", error(403, denied))
+    client = _storage(httpserver)
+    for call in (
+        lambda: client.upload_file("fault-bucket", "k", b"x"),
+        lambda: client.stat_object("fault-bucket", "k"),
+    ):
+        with pytest.raises(PermissionDeniedError) as info:
+            call()
+        assert str(info.value).endswith(": caller lacks storage.objects.create"), info.value

@@ -67,8 +67,10 @@ def test_an_untrusted_key_is_refused_by_every_service(harness: GcpHarness) -> No
     compute = get_compute_client(bad, **harness.bad_client_options("compute"))
     functions = get_serverless_client(bad, **harness.bad_client_options("serverless"))
     for call in (storage.list_buckets, compute.list_instances, functions.list_functions):
-        with pytest.raises(AuthenticationError):
+        with pytest.raises(AuthenticationError) as info:
             call()
+        text = str(info.value)  # one line, no tuple or JSON dump, no URL
+        assert not any(part in text for part in ("\n", "('", "{", "http")), text
 
 
 def test_unreachable_endpoints_raise_transient_errors(harness: GcpHarness) -> None:

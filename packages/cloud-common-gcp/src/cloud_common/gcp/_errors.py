@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
@@ -38,12 +40,25 @@ _RATE_REASONS = ("ratelimitexceeded", "userratelimitexceeded", "quotaexceeded")
 _STATE_REASONS = ("retentionpolicynotmet", "resourceinusebyanotherresource", "resourcenotready")
 
 
+_REQUEST_PREFIX = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD) \S+:?\s*")
+_STATUS_DUMP = re.compile(r"\s*:?\s*\('Request failed with status code'.*$", re.DOTALL)
+
+
 def message_of(exc: BaseException) -> str:
-    """The human text of an SDK exception."""
+    """The human text of an SDK exception, in one line: without the request line the SDK
+    puts first, its tuple dumps, or the JSON envelope of Google's error body."""
     text = getattr(exc, "message", None)
     if not isinstance(text, str) or not text:
         text = str(exc)
-    return text.strip() or type(exc).__name__
+        first = exc.args[0] if exc.args else None
+        if text.startswith("(") and isinstance(first, str):
+            text = first  # google-auth: ('invalid_grant: ...', {response body})
+    text = _REQUEST_PREFIX.sub("", _STATUS_DUMP.sub("", text.strip()))
+    if text.startswith("{"):
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            detail = json.loads(text)["error"]
+            text = str(detail["message"] if isinstance(detail, dict) else detail)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def _reasons(exc: BaseException) -> str:
