@@ -32,6 +32,7 @@ def test_a_never_answering_endpoint_ends_at_the_deadline_with_the_last_attempt_c
     silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     client = get_storage_client(silent_creds, retry=QUICK, timeouts=Timeouts(read=1.0))
+    client.native  # noqa: B018 - build the boto3 client before the clock starts
     started = time.monotonic()
     with pytest.raises(TimeoutError) as info:
         client.list_buckets()
@@ -42,6 +43,18 @@ def test_a_never_answering_endpoint_ends_at_the_deadline_with_the_last_attempt_c
     assert "\n" not in str(info.value)
 
 
+def test_an_upload_ends_at_the_deadline_though_s3_first_waits_for_100_continue(
+    silent: Blackhole, silent_creds: CloudCredentials
+) -> None:
+    client = get_storage_client(silent_creds, retry=RetryPolicy(deadline=1.5))
+    client.native  # noqa: B018 - build the boto3 client before the clock starts
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.upload_file("cc-silent", "k", b"x")  # never replayed: one attempt
+    assert 1.4 < time.monotonic() - started < 2.2
+    assert silent.connections == 1
+
+
 def test_process_wide_defaults_bound_a_client_built_without_options(
     silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
@@ -50,6 +63,7 @@ def test_process_wide_defaults_bound_a_client_built_without_options(
         client = get_storage_client(silent_creds)
     finally:
         set_defaults()
+    client.native  # noqa: B018 - build the boto3 client before the clock starts
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         client.create_bucket("cc-never-answered")
@@ -60,6 +74,7 @@ def test_an_invocation_is_sent_once_and_its_timeout_replaces_the_deadline(
     silent: Blackhole, silent_creds: CloudCredentials
 ) -> None:
     client = get_serverless_client(silent_creds, retry=QUICK, timeouts=Timeouts(read=0.3))
+    client.native  # noqa: B018 - build the boto3 client before the clock starts
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         client.invoke_function("fn", {}, timeout=0.8)

@@ -38,6 +38,7 @@ def test_each_thread_keeps_its_own_deadline(silent_creds: CloudCredentials) -> N
     own deadline (the deadlines do not mix, nothing waits for another thread)."""
     policy = RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_cap=0.01, deadline=1.0)
     client = get_storage_client(silent_creds, retry=policy, timeouts=Timeouts(read=0.7))
+    client.native  # noqa: B018 - build the boto3 client before the clocks start
 
     def call(n: int) -> float:
         time.sleep(n * 0.05)  # staggered starts

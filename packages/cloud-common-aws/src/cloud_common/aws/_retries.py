@@ -105,7 +105,8 @@ def _timeout_class() -> type[Any]:
     from urllib3.util.timeout import Timeout  # noqa: PLC0415 - with botocore, on first use
 
     class DeadlineTimeout(Timeout):
-        """The pool's timeout: each request's copy is cut to its call's time left."""
+        """The pool's timeout: each request's copy is cut to its call's time left, from
+        the connect to the last byte read."""
 
         def clone(self) -> Any:
             call = getattr(_current, "call", None)
@@ -114,7 +115,9 @@ def _timeout_class() -> type[Any]:
             deadline, long_read = call
             left = max(deadline.remaining(), 0.001)
             read = left if long_read else min(self.read_timeout, left)
-            return Timeout(connect=min(self.connect_timeout, left), read=read)
+            # total: urllib3 takes the time spent connecting and sending (S3's 1 s wait for
+            # "100 Continue" included) off the read timeout
+            return Timeout(connect=min(self.connect_timeout, left), read=read, total=left)
 
     return DeadlineTimeout
 
