@@ -42,8 +42,10 @@ class GcpOptions(ClientOptions):
             custom token sources).
         id_token_provider: ``callable(audience) -> token or None`` for invocations
             (default: google-auth ID tokens; none against an ``http://`` endpoint).
-        timeouts, retry: As on every provider; ``retry.deadline`` also bounds waits on
-            long-running operations.
+        timeouts, retry: As on every provider: ``retry.deadline`` bounds each call, its
+            retries and backoff included; ``retry.operation_deadline`` each wait on a
+            long-running operation; ``timeouts`` each HTTP exchange (cut to the time the
+            call has left).
 
     Raises:
         ValidationError: a value of the wrong type, or out of its bounds.

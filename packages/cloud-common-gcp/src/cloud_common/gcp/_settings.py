@@ -56,7 +56,8 @@ class GcpSettings:
             exactly for ``http://`` endpoints.
         service_account_info: The parsed service-account key, when one was given.
         google_credentials: An explicit google-auth credentials object, or None.
-        retry: Retries of every call; ``deadline`` bounds long-running operations.
+        retry: Retries and deadlines of every call (``operation_deadline``: waits on
+            long-running operations).
         timeouts: Connect/read timeouts of each HTTP exchange.
         secrets: Values scrubbed from every message (the key's private key included).
     """
