@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLOUD_PLATFORM_SCOPE",
+    "auth_request",
     "call_credentials",
     "id_token_provider",
     "load_service_account_info",
@@ -60,6 +61,17 @@ def load_service_account_info(credentials: CloudCredentials) -> dict[str, Any] |
     if info.get("type", "service_account") != "service_account":
         return None
     return info
+
+
+def auth_request() -> Any:
+    """A google-auth transport request whose exchanges are bounded by the current call's
+    deadline (token refreshes, ID tokens, signBlob)."""
+    import google.auth.transport.requests  # noqa: PLC0415
+    import requests  # noqa: PLC0415
+
+    from cloud_common.gcp._retry import bind_session  # noqa: PLC0415
+
+    return google.auth.transport.requests.Request(bind_session(requests.Session()))
 
 
 def call_credentials(settings: GcpSettings, endpoint: str | None) -> Any:
@@ -123,11 +135,11 @@ def id_token_provider(settings: GcpSettings, endpoint: str | None) -> Callable[[
     cache: dict[str, Any] = {}
     lock = threading.Lock()
 
+    request = auth_request()
+
     def provide(audience: str) -> str | None:
-        import google.auth.transport.requests  # noqa: PLC0415
         from google.oauth2 import id_token, service_account  # noqa: PLC0415
 
-        request = google.auth.transport.requests.Request()
         if info is None:
             token: str = id_token.fetch_id_token(request, audience)  # type: ignore[no-untyped-call]
             return token

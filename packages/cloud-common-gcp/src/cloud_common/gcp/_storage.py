@@ -27,7 +27,7 @@ from cloud_common.core import (
     SupportsWrite,
     UploadSource,
 )
-from cloud_common.gcp._auth import call_credentials, signing_credentials
+from cloud_common.gcp._auth import auth_request, call_credentials, signing_credentials
 from cloud_common.gcp._errors import absent_as, error_policy
 from cloud_common.gcp._info import PROVIDER
 from cloud_common.gcp._options import GcpOptions
@@ -151,6 +151,7 @@ class _GCSDriver(StorageClient):
             self._blob(bucket, key).delete(**self._kw())
         return True
 
+    @bounded("generate_presigned_url")
     def generate_presigned_url(
         self,
         bucket: str,
@@ -199,10 +200,8 @@ class _GCSDriver(StorageClient):
             raise AuthenticationError(
                 f"the credentials ({type(creds).__name__}) have no service account: {_NEEDS_SIGNER}"
             )
-        import google.auth.transport.requests  # noqa: PLC0415
-
         if not getattr(creds, "valid", False):
-            creds.refresh(google.auth.transport.requests.Request())
+            creds.refresh(auth_request())
         return {"service_account_email": email, "access_token": creds.token}
 
     # -- extensions ---------------------------------------------------------------------
