@@ -76,7 +76,7 @@ def test_an_invocation_is_sent_once_and_its_timeout_replaces_the_deadline(
     client = get_serverless_client(silent_creds, retry=QUICK, timeouts=Timeouts(read=0.3))
     client.native  # noqa: B018 - build the boto3 client before the clock starts
     started = time.monotonic()
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError, match="0.8 s deadline"):
         client.invoke_function("fn", {}, timeout=0.8)
     took = time.monotonic() - started
     assert 0.7 < took < 1.4  # the read waits for the call's timeout, not Timeouts.read

@@ -193,11 +193,15 @@ class _CallRules:
         response: Any = None,
         **kwargs: Any,
     ) -> float | None:
+        deadline: Deadline | None = request_dict.get("context", {}).get(_KEY)
+        timed_out = caught_exception is not None and "Timeout" in type(caught_exception).__name__
+        if deadline is not None and deadline.expired and timed_out:
+            # the attempt's timeouts were cut to the deadline: say which ran out
+            raise _out_of_time(deadline, caught_exception, response) from caught_exception
         if (self._service, operation.name) in REPLAY_UNSAFE and not _never_reached(
             caught_exception, response
         ):
             return None
-        deadline: Deadline | None = request_dict.get("context", {}).get(_KEY)
         if deadline is not None and deadline.expired:
             raise _out_of_time(deadline, caught_exception, response) from caught_exception
         delay: float | None = self._retry.needs_retry(
