@@ -19,16 +19,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 PROJECT = "bench-project"
 
 
 def _creds(endpoint: str) -> Any:
-    from cloud_common.core import CloudCredentials
+    from cloud_common.core import CloudCredentials, CloudProvider
 
     return CloudCredentials(
-        "gcp", region="us-central1", project_id=PROJECT, metadata={"endpoint": endpoint}
+        CloudProvider.GCP,
+        region="us-central1",
+        project_id=PROJECT,
+        metadata={"endpoint_url": endpoint},
     )
 
 
@@ -38,7 +42,7 @@ def _raw_client(endpoint: str) -> Any:
 
     return storage.Client(
         project=PROJECT,
-        credentials=AnonymousCredentials(),
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         client_options={"api_endpoint": endpoint},
     )
 
@@ -60,23 +64,23 @@ def _small(endpoint: str, count: int) -> list[dict[str, Any]]:
         total = dict.fromkeys(times, 0.0)
         for i in range(count):
             key = f"r{round_no}/o{i:04d}"
-            steps = [
-                ("raw_up", lambda k=key: raw_bucket.blob("raw/" + k).upload_from_string(payload)),
-                ("ours_up", lambda k=key: ours.upload_file(bucket, "ours/" + k, payload)),
+            steps: list[tuple[str, Callable[[str], object]]] = [
+                ("raw_up", lambda k: raw_bucket.blob("raw/" + k).upload_from_string(payload)),
+                ("ours_up", lambda k: ours.upload_file(bucket, "ours/" + k, payload)),
             ]
             for name, step in steps if i % 2 else steps[::-1]:
                 started = clock()
-                step()
+                step(key)
                 total[name] += clock() - started
         for i in range(count):
             key = f"r{round_no}/o{i:04d}"
             steps = [
-                ("raw_down", lambda k=key: raw_bucket.blob("raw/" + k).download_as_bytes()),
-                ("ours_down", lambda k=key: ours.download_file(bucket, "ours/" + k)),
+                ("raw_down", lambda k: raw_bucket.blob("raw/" + k).download_as_bytes()),
+                ("ours_down", lambda k: ours.download_file(bucket, "ours/" + k)),
             ]
             for name, step in steps if i % 2 else steps[::-1]:
                 started = clock()
-                step()
+                step(key)
                 total[name] += clock() - started
         for name, value in total.items():
             times[name].append(value)
