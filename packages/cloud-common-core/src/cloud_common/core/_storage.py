@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
@@ -46,6 +47,39 @@ _DELETE_BUCKET: dict[type[CloudError], bool] = {BucketNotFoundError: True, Confl
 
 class _End:
     pass
+
+
+class _FullReads:
+    """A reader whose ``read(n)`` returns ``n`` bytes unless the stream ended.
+
+    Raw streams (sockets, pipes, ``RawIOBase``) may return fewer bytes than asked without
+    being at the end; drivers (and their SDKs) that take a short read for the end would
+    store a truncated object. Everything else is the wrapped stream's.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size is None or size < 0:
+            chunks = []
+            while chunk := self._stream.read(1 << 20):
+                chunks.append(bytes(chunk))
+            return b"".join(chunks)
+        first = self._stream.read(size)
+        if not first or len(first) >= size:
+            return bytes(first)
+        parts, missing = [bytes(first)], size - len(first)
+        while missing > 0:
+            more = self._stream.read(missing)
+            if not more:
+                break
+            parts.append(bytes(more))
+            missing -= len(more)
+        return b"".join(parts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 _END = _End()
@@ -431,6 +465,8 @@ class CloudStorage(PortableClient[StorageClient], StorageClient):
                 f"{type(source).__name__}",
                 operation=op,
             )
+        elif not isinstance(source, (io.BufferedIOBase, io.TextIOBase)):
+            source = cast("UploadSource", _FullReads(source))
         self._call(
             op,
             self._url(bucket, key),
