@@ -91,6 +91,10 @@ class RetryPolicy:
         """The deadline of a call starting now."""
         return Deadline(self.deadline)
 
+    def start_operation(self) -> Deadline:
+        """The deadline of waiting on a long-running operation starting now."""
+        return Deadline(self.operation_deadline, "RetryPolicy.operation_deadline")
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -113,13 +117,15 @@ class Deadline:
     """One monotonic clock for a call and its retries.
 
     Providers use it to stop retrying, and to shorten the last attempt's timeouts, so the
-    whole call ends within ``seconds``.
+    whole call ends within ``seconds``. ``source`` names the setting that chose the time
+    (``"RetryPolicy.deadline"``, ``"invoke_function(timeout=)"``...) in the error.
     """
 
-    __slots__ = ("_end", "seconds")
+    __slots__ = ("_end", "seconds", "source")
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, source: str = "RetryPolicy.deadline") -> None:
         self.seconds = seconds
+        self.source = source
         self._end = time.monotonic() + seconds
 
     def remaining(self) -> float:
@@ -134,7 +140,7 @@ class Deadline:
     def error(self, operation: str | None = None, resource: str | None = None) -> TimeoutError:
         """The ``TimeoutError`` to raise when the time ran out."""
         return TimeoutError(
-            f"no answer within the {self.seconds:g} s deadline (RetryPolicy.deadline)",
+            f"no answer within the {self.seconds:g} s deadline ({self.source})",
             operation=operation,
             resource=resource,
         )
