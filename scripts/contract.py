@@ -4,7 +4,7 @@
     python scripts/contract.py --all           # every installed provider with a harness
     python scripts/contract.py local acme      # just these (third-party ids too)
     python scripts/contract.py --strict aws    # strict mode
-    python scripts/contract.py --strict --max-skips 5   # CI: strict, at most 5 skips each
+    python scripts/contract.py --strict --max-skips 5   # CI: strict, <= 5 declared skips each
     python scripts/contract.py local -- -k storage -x   # after --: extra pytest arguments
 
 Reports go to ``--report-dir`` (default ``build/contract``, where the docs build reads them

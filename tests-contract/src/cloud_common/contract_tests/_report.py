@@ -52,6 +52,7 @@ class Report:
     violations: list[dict[str, Any]] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     max_skips: int | None = None
+    declared_skips: int = 0
 
     def limitations(self) -> dict[str, int]:
         """``{reason: tests}`` of the skips caused by the harness (reason "harness
@@ -128,6 +129,7 @@ class Report:
             "exitstatus": exitstatus,
             "totals": totals,
             "max_skips": self.max_skips,
+            "declared_skips": self.declared_skips,
             "skip_reasons": self.skip_reasons(),
             "harness_limitations": self.limitations(),
             "capabilities": self.by_capability(),

@@ -9,8 +9,8 @@ Options:
 ``--cloud-strict``             fail skipped tests of declared capabilities (except harness
                                limitations, which are counted), calls outside the declared
                                ones and leftovers (ini ``cloud_strict``)
-``--cloud-max-skips N``        fail the run when more than N tests skipped (ini
-                               ``cloud_max_skips``; default: no limit)
+``--cloud-max-skips N``        fail the run when more than N tests of declared capabilities
+                               skipped (ini ``cloud_max_skips``; default: no limit)
 ``--cloud-report FILE``        write the JSON report there (ini ``cloud_report``, relative to
                                the ini file)
 """
@@ -58,7 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         type=int,
         metavar="N",
-        help="fail the run when more than N suite tests skipped (harness limitations included)",
+        help="fail the run when more than N tests of declared capabilities skipped "
+        "(harness limitations included)",
     )
     group.addoption(
         "--cloud-report",
