@@ -4,9 +4,10 @@ Importing this package imports no boto3; the SDK is imported when a client is fi
 """
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cloud_common.aws.__about__ import __version__
+from cloud_common.core import lazy_attributes
 
 if TYPE_CHECKING:
     from cloud_common.aws._compute import EC2ComputeClient
@@ -25,18 +26,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "AwsOptions": "cloud_common.aws._options",
-    "S3StorageClient": "cloud_common.aws._storage",
-    "EC2ComputeClient": "cloud_common.aws._compute",
-    "LambdaServerlessClient": "cloud_common.aws._serverless",
+    "AwsOptions": "_options",
+    "S3StorageClient": "_storage",
+    "EC2ComputeClient": "_compute",
+    "LambdaServerlessClient": "_serverless",
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use (boto3 is imported only when a client is built)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cloud_common.aws' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

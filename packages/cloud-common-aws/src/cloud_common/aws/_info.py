@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from cloud_common.core import CONTRACT_VERSION, BucketRules, Capability, ProviderInfo
+from cloud_common.core import (
+    CONTRACT_VERSION,
+    EVERY_EXTENSION,
+    BucketRules,
+    Capability,
+    ProviderInfo,
+)
 
 __all__ = ["CAPABILITIES", "ENVIRONMENT", "PROVIDER", "S3_BUCKET_RULES"]
 
-CAPABILITIES = frozenset(
-    {
-        Capability.LIST_OBJECTS,
-        Capability.STAT_OBJECT,
-        Capability.DELETE_BUCKET,
-        Capability.COPY_FILE,
-        Capability.UPLOAD_STREAM,
-        Capability.DOWNLOAD_STREAM,
-        Capability.PRESIGN_PUT,
-        Capability.USER_METADATA,
-        Capability.GET_INSTANCE,
-        Capability.GET_FUNCTION,
-        Capability.NATIVE,
-    }
-)
+CAPABILITIES = EVERY_EXTENSION | {Capability.NATIVE}
 """Declared extensions; core adds ``object_exists`` and ``wait_for_state`` (served from
 ``stat_object`` and ``get_instance``)."""
 

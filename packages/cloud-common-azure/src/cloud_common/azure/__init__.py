@@ -6,11 +6,12 @@ Importing this package imports no Azure SDK; the clients import theirs when buil
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cloud_common.azure.__about__ import __version__
 from cloud_common.azure._info import PROVIDER
 from cloud_common.azure._options import AzureOptions
+from cloud_common.core import lazy_attributes
 
 if TYPE_CHECKING:
     from cloud_common.azure._compute import VirtualMachineComputeClient
@@ -27,18 +28,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "BlobStorageClient": "cloud_common.azure._storage",
-    "VirtualMachineComputeClient": "cloud_common.azure._compute",
-    "FunctionAppServerlessClient": "cloud_common.azure._serverless",
+    "BlobStorageClient": "_storage",
+    "VirtualMachineComputeClient": "_compute",
+    "FunctionAppServerlessClient": "_serverless",
 }
 
 logging.getLogger("cloud_common.azure").addHandler(logging.NullHandler())
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cloud_common.azure' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -5,11 +5,18 @@ Importing it imports no cloud SDK; providers are found through the entry-point g
 """
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cloud_common.core.__about__ import __version__
-from cloud_common.core._capabilities import Capability
+from cloud_common.core._capabilities import (
+    COMPUTE_EXTENSIONS,
+    EVERY_EXTENSION,
+    SERVERLESS_EXTENSIONS,
+    STORAGE_EXTENSIONS,
+    Capability,
+)
 from cloud_common.core._enums import CloudProvider, InstanceState, ResourceType
+from cloud_common.core._lazy import lazy_attributes
 from cloud_common.core._provider import CONTRACT_VERSION, SUPPORTED_CONTRACTS, ProviderInfo
 from cloud_common.core._registry import (
     ENTRY_POINT_GROUP,
@@ -74,6 +81,7 @@ if TYPE_CHECKING:
     from cloud_common.core._objects import ObjectInfo
     from cloud_common.core._options import ClientOptions
     from cloud_common.core._policy import ErrorPolicy, RedactingFilter, redact
+    from cloud_common.core._portable import PortableClient
     from cloud_common.core._retry import (
         Deadline,
         RetryPolicy,
@@ -109,6 +117,7 @@ _LAZY = {
     "ObjectInfo": "_objects",
     "ClientOptions": "_options",
     "ErrorPolicy": "_policy",
+    "PortableClient": "_portable",
     "RedactingFilter": "_policy",
     "redact": "_policy",
     "Deadline": "_retry",
@@ -127,11 +136,15 @@ _LAZY = {
 logging.getLogger("cloud_common").addHandler(logging.NullHandler())
 
 __all__ = [
+    "COMPUTE_EXTENSIONS",
     "CONTRACT_VERSION",
     "DEFAULT_BUCKET_RULES",
     "ENTRY_POINT_GROUP",
+    "EVERY_EXTENSION",
     "NOT_SECRET_NAMES",
     "SECRET_NAME_PARTS",
+    "SERVERLESS_EXTENSIONS",
+    "STORAGE_EXTENSIONS",
     "SUPPORTED_CONTRACTS",
     "AlreadyExistsError",
     "AuthenticationError",
@@ -164,6 +177,7 @@ __all__ = [
     "ObjectURL",
     "PathOrFile",
     "PermissionDeniedError",
+    "PortableClient",
     "PluginError",
     "ProviderInfo",
     "ProviderNotFoundError",
@@ -192,6 +206,7 @@ __all__ = [
     "get_serverless_client",
     "get_storage_client",
     "is_secret_name",
+    "lazy_attributes",
     "object_url",
     "open_storage",
     "parse_object_url",
@@ -203,18 +218,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the client machinery on first use: ``import cloud_common.core`` and provider
-    discovery load only the registry, the errors and the declarations."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cloud_common.core' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415
-
-    value = getattr(importlib.import_module(f"cloud_common.core.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["SERVICES", "Capability"]
+__all__ = [
+    "COMPUTE_EXTENSIONS",
+    "EVERY_EXTENSION",
+    "SERVERLESS_EXTENSIONS",
+    "SERVICES",
+    "STORAGE_EXTENSIONS",
+    "Capability",
+]
 
 SERVICES = ("storage", "compute", "serverless")
 
@@ -47,3 +54,30 @@ class Capability(str, Enum):
         """The service this capability belongs to (None for ``native``)."""
         head = self.value.split(".", 1)[0]
         return head if head in SERVICES else None
+
+
+STORAGE_EXTENSIONS = frozenset(
+    {
+        Capability.LIST_OBJECTS,
+        Capability.STAT_OBJECT,
+        Capability.DELETE_BUCKET,
+        Capability.COPY_FILE,
+        Capability.UPLOAD_STREAM,
+        Capability.DOWNLOAD_STREAM,
+        Capability.PRESIGN_PUT,
+        Capability.USER_METADATA,
+    }
+)
+"""Every storage extension a provider declares itself (core derives ``object_exists``
+from ``stat_object``)."""
+
+COMPUTE_EXTENSIONS = frozenset({Capability.GET_INSTANCE})
+"""Every compute extension a provider declares itself (core derives ``wait_for_state``
+from ``get_instance``)."""
+
+SERVERLESS_EXTENSIONS = frozenset({Capability.GET_FUNCTION})
+"""Every serverless extension a provider declares itself."""
+
+EVERY_EXTENSION = STORAGE_EXTENSIONS | COMPUTE_EXTENSIONS | SERVERLESS_EXTENSIONS
+"""The declarable extensions of all three services (``native`` is not among them: a
+provider adds ``Capability.NATIVE`` when it hands out its SDK clients)."""

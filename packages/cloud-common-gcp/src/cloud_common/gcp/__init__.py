@@ -6,10 +6,10 @@ module is first loaded (``google.cloud.compute_v1`` alone costs about a second).
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cloud_common.core import lazy_attributes
 from cloud_common.gcp.__about__ import __version__
 
 if TYPE_CHECKING:
@@ -29,15 +29,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "GCSStorageClient": "cloud_common.gcp._storage",
-    "GCEComputeClient": "cloud_common.gcp._compute",
-    "CloudFunctionsServerlessClient": "cloud_common.gcp._serverless",
-    "GcpOptions": "cloud_common.gcp._options",
+    "GCSStorageClient": "_storage",
+    "GCEComputeClient": "_compute",
+    "CloudFunctionsServerlessClient": "_serverless",
+    "GcpOptions": "_options",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from cloud_common.core import CONTRACT_VERSION, BucketRules, Capability, ProviderInfo
+from cloud_common.core import (
+    CONTRACT_VERSION,
+    EVERY_EXTENSION,
+    BucketRules,
+    Capability,
+    ProviderInfo,
+)
 
 __all__ = ["GCS_BUCKET_RULES", "PROVIDER"]
 
@@ -36,21 +42,7 @@ PROVIDER = ProviderInfo(
         "serverless": "cloud_common.gcp._serverless:CloudFunctionsServerlessClient",
     },
     url_schemes=("gs",),
-    capabilities=frozenset(
-        {
-            Capability.LIST_OBJECTS,
-            Capability.STAT_OBJECT,
-            Capability.DELETE_BUCKET,
-            Capability.COPY_FILE,
-            Capability.UPLOAD_STREAM,
-            Capability.DOWNLOAD_STREAM,
-            Capability.PRESIGN_PUT,
-            Capability.USER_METADATA,
-            Capability.GET_INSTANCE,
-            Capability.GET_FUNCTION,
-            Capability.NATIVE,
-        }
-    ),
+    capabilities=EVERY_EXTENSION | {Capability.NATIVE},
     harness="cloud_common.gcp.testing:GcpHarness",
     bucket_rules=GCS_BUCKET_RULES,
     environment={

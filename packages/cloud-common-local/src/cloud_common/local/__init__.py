@@ -10,10 +10,10 @@ The names below are imported on first use, so discovering the provider (which im
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cloud_common.core import lazy_attributes
 from cloud_common.local.__about__ import __version__
 
 if TYPE_CHECKING:
@@ -73,14 +73,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cloud_common.local' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"cloud_common.local.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from cloud_common.core import (
     CONTRACT_VERSION,
     DEFAULT_BUCKET_RULES,
-    Capability,
+    EVERY_EXTENSION,
     ProviderInfo,
 )
 
@@ -24,20 +24,7 @@ PROVIDER = ProviderInfo(
         "serverless": "cloud_common.local._serverless:LocalServerlessClient",
     },
     url_schemes=("local",),
-    capabilities=frozenset(
-        {
-            Capability.LIST_OBJECTS,
-            Capability.STAT_OBJECT,
-            Capability.DELETE_BUCKET,
-            Capability.COPY_FILE,
-            Capability.UPLOAD_STREAM,
-            Capability.DOWNLOAD_STREAM,
-            Capability.PRESIGN_PUT,
-            Capability.USER_METADATA,
-            Capability.GET_INSTANCE,
-            Capability.GET_FUNCTION,
-        }
-    ),
+    capabilities=EVERY_EXTENSION,
     harness="cloud_common.local.testing:LocalHarness",
     # DNS-compatible names: a name that every cloud accepts is accepted here too.
     bucket_rules=DEFAULT_BUCKET_RULES,
