@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cloud_common.aws._info import PROVIDER
-from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._client import AwsClient
 from cloud_common.aws._retries import one_deadline
 from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
     CloudCompute,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     ComputeClient,
@@ -205,7 +203,7 @@ class _EC2Driver(AwsDriver, ComputeClient):
         return self._resource(self._describe(instance_id))
 
 
-class EC2ComputeClient(CloudCompute):
+class EC2ComputeClient(AwsClient[ComputeClient], CloudCompute):
     """Amazon EC2 instances of one region as a ``CloudCompute``.
 
     Args:
@@ -216,13 +214,7 @@ class EC2ComputeClient(CloudCompute):
         ValidationError: bad options or credentials (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AwsOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        connection = AwsConnection("ec2", credentials, AwsOptions.resolve(options, kwargs))
-        super().__init__(
-            _EC2Driver(connection), PROVIDER, connection.credentials, policy=connection.policy
-        )
+    _service = "ec2"
+
+    def _driver_for(self, connection: AwsConnection) -> ComputeClient:
+        return _EC2Driver(connection)

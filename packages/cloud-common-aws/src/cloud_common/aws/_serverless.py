@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from cloud_common.aws._bundle import build_bundle
-from cloud_common.aws._info import PROVIDER
-from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._client import AwsClient
 from cloud_common.aws._retries import one_deadline
 from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
@@ -287,7 +286,7 @@ class _LambdaDriver(AwsDriver, ServerlessClient):
         return self._resource(response["Configuration"], response.get("Tags"))
 
 
-class LambdaServerlessClient(CloudServerless):
+class LambdaServerlessClient(AwsClient[ServerlessClient], CloudServerless):
     """AWS Lambda functions of one region as a ``CloudServerless``.
 
     Args:
@@ -302,13 +301,7 @@ class LambdaServerlessClient(CloudServerless):
         ValidationError: bad options or credentials (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AwsOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        connection = AwsConnection("lambda", credentials, AwsOptions.resolve(options, kwargs))
-        super().__init__(
-            _LambdaDriver(connection), PROVIDER, connection.credentials, policy=connection.policy
-        )
+    _service = "lambda"
+
+    def _driver_for(self, connection: AwsConnection) -> ServerlessClient:
+        return _LambdaDriver(connection)

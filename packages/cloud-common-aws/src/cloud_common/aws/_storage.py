@@ -6,12 +6,10 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
+from cloud_common.aws._client import AwsClient
 from cloud_common.aws._errors import error_code
-from cloud_common.aws._info import PROVIDER
-from cloud_common.aws._options import AwsOptions
 from cloud_common.aws._session import AwsConnection, AwsDriver
 from cloud_common.core import (
-    CloudCredentials,
     CloudStorage,
     ObjectInfo,
     StorageClient,
@@ -231,7 +229,7 @@ class _S3Driver(AwsDriver, StorageClient):
         return written
 
 
-class S3StorageClient(CloudStorage):
+class S3StorageClient(AwsClient[StorageClient], CloudStorage):
     """Amazon S3 (and S3-compatible stores through ``endpoint_url``) as a ``CloudStorage``.
 
     Args:
@@ -245,13 +243,7 @@ class S3StorageClient(CloudStorage):
         ValidationError: bad options or credentials (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AwsOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        connection = AwsConnection("s3", credentials, AwsOptions.resolve(options, kwargs))
-        super().__init__(
-            _S3Driver(connection), PROVIDER, connection.credentials, policy=connection.policy
-        )
+    _service = "s3"
+
+    def _driver_for(self, connection: AwsConnection) -> StorageClient:
+        return _S3Driver(connection)
