@@ -11,7 +11,6 @@ from google.cloud import compute_v1
 
 from cloud_common.core import (
     CloudCompute,
-    CloudCredentials,
     ComputeClient,
     ConflictError,
     InstanceNotFoundError,
@@ -19,12 +18,12 @@ from cloud_common.core import (
     ValidationError,
 )
 from cloud_common.gcp._auth import call_credentials
-from cloud_common.gcp._errors import absent_as, error_policy, message_of
-from cloud_common.gcp._info import PROVIDER
+from cloud_common.gcp._client import GcpClient
+from cloud_common.gcp._errors import absent_as, message_of
 from cloud_common.gcp._instances import build_instance, instance_resource
 from cloud_common.gcp._options import GcpOptions
 from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
-from cloud_common.gcp._settings import GcpSettings, resolve_settings
+from cloud_common.gcp._settings import GcpSettings
 
 __all__ = ["GCEComputeClient"]
 
@@ -265,7 +264,7 @@ def _operation_timeout(seconds: float, name: str) -> TimeoutError:
     )
 
 
-class GCEComputeClient(CloudCompute):
+class GCEComputeClient(GcpClient[ComputeClient], CloudCompute):
     """Compute Engine virtual machines, with every rule of the contract.
 
     Instance ids are ``"<zone>/<name>"`` (what ``list_instances`` returns); a bare name
@@ -282,13 +281,5 @@ class GCEComputeClient(CloudCompute):
         ValidationError: a missing project, a non-GCP region, unknown or ill-typed options.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: GcpOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        opts = GcpOptions.resolve(options, kwargs)
-        settings = resolve_settings(credentials, opts)
-        driver = _GCEDriver(settings, opts)
-        super().__init__(driver, PROVIDER, policy=error_policy(settings.secrets))
+    def _driver_for(self, settings: GcpSettings, options: GcpOptions) -> ComputeClient:
+        return _GCEDriver(settings, options)

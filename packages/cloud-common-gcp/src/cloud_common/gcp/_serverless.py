@@ -16,7 +16,6 @@ from google.cloud import functions_v2
 
 from cloud_common.core import (
     AuthenticationError,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     CloudServerless,
@@ -38,12 +37,12 @@ from cloud_common.gcp._bundle import (
     native_runtime,
     portable_runtime,
 )
-from cloud_common.gcp._errors import absent_as, error_policy
-from cloud_common.gcp._info import PROVIDER
+from cloud_common.gcp._client import GcpClient
+from cloud_common.gcp._errors import absent_as
 from cloud_common.gcp._keywords import keyword
 from cloud_common.gcp._options import GcpOptions
 from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
-from cloud_common.gcp._settings import GcpSettings, resolve_settings
+from cloud_common.gcp._settings import GcpSettings
 
 __all__ = ["CloudFunctionsServerlessClient"]
 
@@ -305,7 +304,7 @@ class _FunctionsDriver(ServerlessClient):
         return _resource(self._get(self._full_name(function_name)))
 
 
-class CloudFunctionsServerlessClient(CloudServerless):
+class CloudFunctionsServerlessClient(GcpClient[ServerlessClient], CloudServerless):
     """Cloud Functions 2nd gen (HTTP functions), with every rule of the contract.
 
     ``create_function(name, "python3.12", "module.function", path)`` deploys a portable
@@ -322,16 +321,8 @@ class CloudFunctionsServerlessClient(CloudServerless):
         ValidationError: a missing project, a non-GCP region, unknown or ill-typed options.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: GcpOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        opts = GcpOptions.resolve(options, kwargs)
-        settings = resolve_settings(credentials, opts)
-        driver = _FunctionsDriver(settings, opts)
-        super().__init__(driver, PROVIDER, policy=error_policy(settings.secrets))
+    def _driver_for(self, settings: GcpSettings, options: GcpOptions) -> ServerlessClient:
+        return _FunctionsDriver(settings, options)
 
 
 def _memory_size(kwargs: dict[str, Any]) -> int:

@@ -18,7 +18,6 @@ from cloud_common.core import (
     AlreadyExistsError,
     AuthenticationError,
     BucketNotFoundError,
-    CloudCredentials,
     CloudStorage,
     DownloadTarget,
     ObjectInfo,
@@ -28,11 +27,11 @@ from cloud_common.core import (
     UploadSource,
 )
 from cloud_common.gcp._auth import auth_request, call_credentials, signing_credentials
-from cloud_common.gcp._errors import absent_as, error_policy
-from cloud_common.gcp._info import PROVIDER
+from cloud_common.gcp._client import GcpClient
+from cloud_common.gcp._errors import absent_as
 from cloud_common.gcp._options import GcpOptions
 from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
-from cloud_common.gcp._settings import GcpSettings, resolve_settings
+from cloud_common.gcp._settings import GcpSettings
 from cloud_common.gcp._uploads import send_stream
 
 __all__ = ["GCSStorageClient"]
@@ -335,7 +334,7 @@ class _GCSDriver(StorageClient):
         return counter.count
 
 
-class GCSStorageClient(CloudStorage):
+class GCSStorageClient(GcpClient[StorageClient], CloudStorage):
     """Google Cloud Storage (``gs://bucket/key``), with every rule of the contract.
 
     Args:
@@ -348,16 +347,8 @@ class GCSStorageClient(CloudStorage):
         ValidationError: a missing project, a non-GCP region, unknown or ill-typed options.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: GcpOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        opts = GcpOptions.resolve(options, kwargs)
-        settings = resolve_settings(credentials, opts)
-        driver = _GCSDriver(settings, opts)
-        super().__init__(driver, PROVIDER, policy=error_policy(settings.secrets))
+    def _driver_for(self, settings: GcpSettings, options: GcpOptions) -> StorageClient:
+        return _GCSDriver(settings, options)
 
 
 def _no_bucket(bucket: str) -> str:
