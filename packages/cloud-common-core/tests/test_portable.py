@@ -357,3 +357,20 @@ def test_a_stream_with_short_reads_is_stored_whole(storage: CloudStorage) -> Non
     finally:
         mem.MemoryStorage.upload_stream = original  # type: ignore[method-assign]
     assert storage.download_file("bucket-one", "raw") == b"0123456789" * 100
+
+
+def test_a_function_error_without_status_gets_the_portable_one(
+    memtest: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cloud_common.core import FunctionInvocationError
+
+    def failing(self: object, function_name: str, payload: object) -> dict[str, object]:
+        kind = "Sandbox.Timedout" if function_name == "slow" else "ValueError"
+        raise FunctionInvocationError("it failed", error_type=kind)
+
+    monkeypatch.setattr(mem.MemoryServerless, "invoke_function", failing)
+    serverless = get_serverless_client(MEMTEST)
+    for name, status in (("slow", 504), ("broken", 500)):
+        with pytest.raises(FunctionInvocationError) as info:
+            serverless.invoke_function(name, {})
+        assert info.value.status == status

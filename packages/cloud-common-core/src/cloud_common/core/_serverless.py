@@ -13,6 +13,7 @@ from cloud_common.core._portable import PortableClient, naming_the_provider
 from cloud_common.core.errors import (
     CloudError,
     ConflictError,
+    FunctionInvocationError,
     FunctionNotFoundError,
     NotSupportedError,
     ValidationError,
@@ -99,12 +100,22 @@ class CloudServerless(PortableClient[ServerlessClient], ServerlessClient):
                 raise NotSupportedError(
                     f"{self.provider_id} does not take a per-call timeout", operation=op
                 )
-        result: dict[str, Any] = self._call(
-            op,
-            function_name,
-            lambda: self._driver.invoke_function(function_name, payload, **extra),
-            dict,
-        )
+        try:
+            result: dict[str, Any] = self._call(
+                op,
+                function_name,
+                lambda: self._driver.invoke_function(function_name, payload, **extra),
+                dict,
+            )
+        except FunctionInvocationError as exc:
+            if exc.status is None:  # one meaning on every provider (see the error's table)
+                timed_out = exc.error_type == FunctionInvocationError.TIMED_OUT
+                exc.status = (
+                    FunctionInvocationError.TIMED_OUT_STATUS
+                    if timed_out
+                    else FunctionInvocationError.RAISED_STATUS
+                )
+            raise
         return result
 
     @naming_the_provider
