@@ -12,12 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from cloud_common.azure._arm import ArmDriver, iso_time, rest
+from cloud_common.azure._client import AzureClient
 from cloud_common.azure._connection import AzureSettings
-from cloud_common.azure._info import PROVIDER
-from cloud_common.azure._options import AzureOptions
 from cloud_common.core import (
     CloudCompute,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     ComputeClient,
@@ -249,7 +247,7 @@ class _VirtualMachineDriver(ArmDriver, ComputeClient):
         return self._resource(self._get(instance_id))
 
 
-class VirtualMachineComputeClient(CloudCompute):
+class VirtualMachineComputeClient(AzureClient[ComputeClient], CloudCompute):
     """Azure Virtual Machines of one resource group as a ``CloudCompute``.
 
     Args:
@@ -263,13 +261,7 @@ class VirtualMachineComputeClient(CloudCompute):
             location (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AzureOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        settings = AzureSettings(
-            credentials, AzureOptions.resolve(options, kwargs), needs_location=True
-        )
-        super().__init__(_VirtualMachineDriver(settings), PROVIDER, settings.credentials)
+    _needs_location = True
+
+    def _driver_for(self, settings: AzureSettings) -> ComputeClient:
+        return _VirtualMachineDriver(settings)

@@ -15,9 +15,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cloud_common.azure._arm import ArmDriver, rest
+from cloud_common.azure._client import AzureClient
 from cloud_common.azure._connection import AzureSettings
-from cloud_common.azure._info import PROVIDER
-from cloud_common.azure._options import AzureOptions
 from cloud_common.azure._package import (
     FUNCTION_NAME,
     HANDLER_SETTING,
@@ -29,7 +28,6 @@ from cloud_common.azure._package import (
 from cloud_common.core import (
     AlreadyExistsError,
     AuthenticationError,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     CloudServerless,
@@ -320,7 +318,7 @@ def _json_or_text(body: str) -> Any:
         return body
 
 
-class FunctionAppServerlessClient(CloudServerless):
+class FunctionAppServerlessClient(AzureClient[ServerlessClient], CloudServerless):
     """Azure Function Apps of one resource group as a ``CloudServerless``.
 
     Args:
@@ -334,13 +332,7 @@ class FunctionAppServerlessClient(CloudServerless):
             location (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AzureOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        settings = AzureSettings(
-            credentials, AzureOptions.resolve(options, kwargs), needs_location=True
-        )
-        super().__init__(_FunctionAppDriver(settings), PROVIDER, settings.credentials)
+    _needs_location = True
+
+    def _driver_for(self, settings: AzureSettings) -> ServerlessClient:
+        return _FunctionAppDriver(settings)

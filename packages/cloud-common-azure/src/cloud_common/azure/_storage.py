@@ -10,11 +10,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from cloud_common.azure._client import AzureClient
 from cloud_common.azure._connection import AzureSettings
-from cloud_common.azure._info import PROVIDER
-from cloud_common.azure._options import AzureOptions
 from cloud_common.core import (
-    CloudCredentials,
     CloudStorage,
     ConflictError,
     ObjectInfo,
@@ -288,7 +286,7 @@ def _copy_chunks(stream: Any, dest: SupportsWrite) -> int:
     return written
 
 
-class BlobStorageClient(CloudStorage):
+class BlobStorageClient(AzureClient[StorageClient], CloudStorage):
     """Azure Blob Storage (and Azurite through ``endpoint_url``) as a ``CloudStorage``.
 
     Args:
@@ -302,11 +300,5 @@ class BlobStorageClient(CloudStorage):
         ValidationError: bad options or credentials (before any network call).
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: AzureOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        settings = AzureSettings(credentials, AzureOptions.resolve(options, kwargs))
-        super().__init__(_BlobDriver(settings), PROVIDER, settings.credentials)
+    def _driver_for(self, settings: AzureSettings) -> StorageClient:
+        return _BlobDriver(settings)
