@@ -22,7 +22,6 @@ from typing import Any, NamedTuple, TypeVar
 
 from cloud_common.core import (
     CloudCompute,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     ComputeClient,
@@ -33,8 +32,8 @@ from cloud_common.core import (
     ValidationError,
 )
 from cloud_common.core.validation import validate_kwargs
-from cloud_common.local._info import PROVIDER
-from cloud_common.local._options import LocalOptions, setup
+from cloud_common.local._client import LocalClient
+from cloud_common.local._options import LocalSetup
 
 __all__ = ["IMAGES", "INSTANCE_TYPES", "NATIVE_STATES", "REGION", "ZONE", "LocalComputeClient"]
 
@@ -279,7 +278,7 @@ class _Fleet(ComputeClient):
         self._run(hold)
 
 
-class LocalComputeClient(CloudCompute):
+class LocalComputeClient(LocalClient[ComputeClient], CloudCompute):
     """A simulated fleet under the local root, as a ``CloudCompute``: no VM is started.
 
     Args:
@@ -292,24 +291,13 @@ class LocalComputeClient(CloudCompute):
         ValidationError: bad options, or a root that cannot be created.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: LocalOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        creds, opts, root = setup(credentials, options, kwargs)
+    def _driver_for(self, resolved: LocalSetup) -> ComputeClient:
         self._fleet = _Fleet(
-            root,
-            transition_seconds=opts.transition_seconds,
-            terminated_retention=opts.terminated_retention,
+            resolved.root,
+            transition_seconds=resolved.options.transition_seconds,
+            terminated_retention=resolved.options.terminated_retention,
         )
-        super().__init__(self._fleet, PROVIDER, creds)
-
-    @property
-    def root(self) -> Path:
-        """The root folder (resolved)."""
-        return self._fleet.root
+        return self._fleet
 
     def hold_state(self, instance_id: str, native_state: str) -> None:
         """Testing hook: put an instance into a native state and keep it there until a call

@@ -29,7 +29,6 @@ from typing import Any
 
 from cloud_common.core import (
     AlreadyExistsError,
-    CloudCredentials,
     CloudProvider,
     CloudResource,
     CloudServerless,
@@ -40,9 +39,9 @@ from cloud_common.core import (
     ValidationError,
 )
 from cloud_common.core.validation import validate_kwargs
-from cloud_common.local._info import PROVIDER
+from cloud_common.local._client import LocalClient
 from cloud_common.local._invoke import Invocation, invoke
-from cloud_common.local._options import DEFAULT_TIMEOUT, MAX_TIMEOUT, LocalOptions, setup
+from cloud_common.local._options import DEFAULT_TIMEOUT, MAX_TIMEOUT, LocalSetup
 
 __all__ = ["DEFAULT_TIMEOUT", "LocalServerlessClient"]
 
@@ -251,7 +250,7 @@ class _Functions(ServerlessClient):
             return invoke(job, payload, self._tmp)
 
 
-class LocalServerlessClient(CloudServerless):
+class LocalServerlessClient(LocalClient[ServerlessClient], CloudServerless):
     """Functions under the local root, each invocation a new Python subprocess, as a
     ``CloudServerless``.
 
@@ -265,20 +264,8 @@ class LocalServerlessClient(CloudServerless):
         ValidationError: bad options, or a root that cannot be created.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: LocalOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        creds, opts, root = setup(credentials, options, kwargs)
-        self._functions = _Functions(root, invoke_timeout=opts.invoke_timeout)
-        super().__init__(self._functions, PROVIDER, creds)
-
-    @property
-    def root(self) -> Path:
-        """The root folder (resolved)."""
-        return self._functions.root
+    def _driver_for(self, resolved: LocalSetup) -> ServerlessClient:
+        return _Functions(resolved.root, invoke_timeout=resolved.options.invoke_timeout)
 
 
 def _check_timeout(value: Any) -> float:

@@ -12,10 +12,9 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from cloud_common.core import (
-    CloudCredentials,
     CloudStorage,
     DownloadTarget,
     ObjectInfo,
@@ -24,9 +23,9 @@ from cloud_common.core import (
     UploadSource,
     ValidationError,
 )
-from cloud_common.local._info import PROVIDER
+from cloud_common.local._client import LocalClient
 from cloud_common.local._objects import DEFAULT_CONTENT_TYPE, Fill, ObjectStore
-from cloud_common.local._options import LocalOptions, setup
+from cloud_common.local._options import LocalSetup
 from cloud_common.local._presign import endpoint, sign_url
 from cloud_common.local._transfer import (
     copy_fd_range,
@@ -240,7 +239,7 @@ def _rolled_up(walker: Iterator[ObjectInfo], prefix: str, delimiter: str) -> Ite
             yield ObjectInfo(key=rolled, is_prefix=True)
 
 
-class LocalStorageClient(CloudStorage):
+class LocalStorageClient(LocalClient[StorageClient], CloudStorage):
     """Buckets and objects in folders under the local root, as a ``CloudStorage``.
 
     Args:
@@ -253,20 +252,10 @@ class LocalStorageClient(CloudStorage):
         ValidationError: bad options, or a root that cannot be created.
     """
 
-    def __init__(
-        self,
-        credentials: CloudCredentials | None = None,
-        options: LocalOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        creds, opts, root = setup(credentials, options, kwargs)
+    def _driver_for(self, resolved: LocalSetup) -> StorageClient:
+        creds, opts, root = resolved
         self._local = _LocalStorage(root, endpoint(creds, opts), durable=opts.durable)
-        super().__init__(self._local, PROVIDER, creds)
-
-    @property
-    def root(self) -> Path:
-        """The root folder (resolved)."""
-        return self._local.root
+        return self._local
 
     def open_object(self, bucket: str, key: str) -> tuple[BinaryIO, ObjectInfo]:
         """Open an object for reading: ``(binary file, ObjectInfo)``; close the file.
