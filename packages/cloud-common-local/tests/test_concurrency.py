@@ -133,7 +133,7 @@ client = LocalStorageClient(root=sys.argv[1])
 class Slow:
     sent = 0
     def read(self, size):
-        if self.sent >= 4 << 20:
+        if self.sent >= 12 << 20:  # past the first 8 MiB chunk the driver writes
             print("halfway", flush=True)
             time.sleep(60)
         self.sent += 1 << 20
