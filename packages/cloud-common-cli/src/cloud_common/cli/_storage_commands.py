@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,6 +32,30 @@ def _bucket_url(text: str, command: str) -> Remote:
     if where.key.strip("/"):
         raise ValidationError(f"{command} needs a bucket URL (scheme://bucket), got {text!r}")
     return where
+
+
+def _change_bucket(
+    url: str,
+    command: str,
+    field: str,
+    change: Callable[[Remote], bool],
+    *,
+    refused: str,
+    done: str,
+) -> None:
+    """Run ``mb`` / ``rb``: report ``{"bucket", "url", field}`` as JSON or ``done``; the
+    contract's ``False`` (``refused``) is an error. The messages may use ``{bucket}`` and
+    ``{url}``."""
+    session = current_session()
+    where = _bucket_url(url, command)
+    changed = change(where)
+    names = {"bucket": where.bucket, "url": where.url("")}
+    if session.json:
+        print_json({**names, field: changed})
+    if not changed:
+        raise CloudError(refused.format(**names))
+    if not session.json:
+        click.echo(done.format(**names))
 
 
 def _date(info: ObjectInfo) -> str:
@@ -232,15 +257,14 @@ def rm_command(url: str, recursive: bool, jobs: int) -> None:
 @shared_options
 def mb_command(url: str) -> None:
     """Create a bucket (done, exit 0, when it already exists and is yours)."""
-    session = current_session()
-    where = _bucket_url(url, "mb")
-    created = where.client.create_bucket(where.bucket)
-    if session.json:
-        print_json({"bucket": where.bucket, "url": where.url(""), "created": created})
-    if not created:
-        raise CloudError(f"bucket name {where.bucket!r} is taken (by another account)")
-    if not session.json:
-        click.echo(f"bucket {where.url('')} is ready")
+    _change_bucket(
+        url,
+        "mb",
+        "created",
+        lambda where: where.client.create_bucket(where.bucket),
+        refused="bucket name {bucket!r} is taken (by another account)",
+        done="bucket {url} is ready",
+    )
 
 
 @click.command("rb")
@@ -248,15 +272,14 @@ def mb_command(url: str) -> None:
 @shared_options
 def rb_command(url: str) -> None:
     """Delete an empty bucket."""
-    session = current_session()
-    where = _bucket_url(url, "rb")
-    deleted = where.client.delete_bucket(where.bucket)
-    if session.json:
-        print_json({"bucket": where.bucket, "url": where.url(""), "deleted": deleted})
-    if not deleted:
-        raise CloudError(f"bucket {where.url('')} is not empty (rm -r it first)")
-    if not session.json:
-        click.echo(f"deleted {where.url('')}")
+    _change_bucket(
+        url,
+        "rb",
+        "deleted",
+        lambda where: where.client.delete_bucket(where.bucket),
+        refused="bucket {url} is not empty (rm -r it first)",
+        done="deleted {url}",
+    )
 
 
 @click.command("presign")
