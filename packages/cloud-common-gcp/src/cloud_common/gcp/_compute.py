@@ -22,7 +22,7 @@ from cloud_common.gcp._client import GcpClient
 from cloud_common.gcp._errors import absent_as, message_of
 from cloud_common.gcp._instances import build_instance, instance_resource
 from cloud_common.gcp._options import GcpOptions
-from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
+from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry, operation_scope
 from cloud_common.gcp._settings import GcpSettings
 
 __all__ = ["GCEComputeClient"]
@@ -130,13 +130,7 @@ class _GCEDriver(ComputeClient):
         """Wait until a zone operation is DONE, within ``RetryPolicy.operation_deadline``
         (each poll within ``RetryPolicy.deadline``); raise its error."""
         settings = self._settings
-        with call_scope(
-            "wait for operation",
-            settings.retry,
-            settings.timeouts,
-            seconds=settings.retry.operation_deadline,
-            budget="RetryPolicy.operation_deadline",
-        ) as deadline:
+        with operation_scope(settings.retry, settings.timeouts) as deadline:
             while op.status != compute_v1.Operation.Status.DONE:
                 if deadline.expired:
                     raise _operation_timeout(deadline.seconds, op.name)

@@ -38,6 +38,7 @@ __all__ = [
     "is_transient",
     "make_retry",
     "never_reached",
+    "operation_scope",
 ]
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,20 @@ def call_scope(
         raise
     finally:
         _current.call = outer
+
+
+def operation_scope(
+    policy: RetryPolicy, timeouts: Timeouts
+) -> contextlib.AbstractContextManager[Deadline]:
+    """``call_scope`` for waiting on a long-running operation: within
+    ``policy.operation_deadline`` (each poll within ``policy.deadline``)."""
+    return call_scope(
+        "wait for operation",
+        policy,
+        timeouts,
+        seconds=policy.operation_deadline,
+        budget="RetryPolicy.operation_deadline",
+    )
 
 
 def out_of_time(call: _Call, exc: BaseException | None = None) -> CoreTimeoutError:

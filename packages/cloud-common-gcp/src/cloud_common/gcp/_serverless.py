@@ -41,7 +41,7 @@ from cloud_common.gcp._client import GcpClient
 from cloud_common.gcp._errors import absent_as
 from cloud_common.gcp._keywords import keyword
 from cloud_common.gcp._options import GcpOptions
-from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry
+from cloud_common.gcp._retry import bind_session, bounded, call_scope, make_retry, operation_scope
 from cloud_common.gcp._settings import GcpSettings
 
 __all__ = ["CloudFunctionsServerlessClient"]
@@ -103,13 +103,7 @@ class _FunctionsDriver(ServerlessClient):
         """The result of a long-running operation, within
         ``RetryPolicy.operation_deadline``."""
         settings = self._settings
-        with call_scope(
-            "wait for operation",
-            settings.retry,
-            settings.timeouts,
-            seconds=settings.retry.operation_deadline,
-            budget="RetryPolicy.operation_deadline",
-        ) as deadline:
+        with operation_scope(settings.retry, settings.timeouts) as deadline:
             try:
                 return operation.result(timeout=deadline.remaining())
             except concurrent.futures.TimeoutError:
