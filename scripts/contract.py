@@ -119,10 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         contract = f"contract {report['contract_version']}, " if report else ""
         detail = (
             f"{contract}{totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
-            f"{totals.get('skipped', 0)} skipped in {seconds:.1f}s"
+            f"{totals.get('skipped', 0)} skipped, {totals.get('not_applicable', 0)} not "
+            f"applicable in {seconds:.1f}s"
         )
         for reason, count in (report or {}).get("skip_reasons", {}).items():
             detail += f"\n{'':31}skipped {count}x: {reason}"
+        for reason, count in (report or {}).get("not_applicable_reasons", {}).items():
+            detail += f"\n{'':31}{count}x {reason}"
         rows.append((provider, "passed" if code == 0 else f"FAILED (exit {code})", detail))
         failed = failed or code != 0
     print("\n=== contract suite summary ===")

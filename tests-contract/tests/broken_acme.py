@@ -78,6 +78,13 @@ class NoBadCredentialsHarness(Harness):
         return None
 
 
+class NoNetworkHarness(Harness):
+    """A harness that says the storage client makes no network call (as local's)."""
+
+    def makes_network_calls(self, service: str) -> bool:
+        return service != "storage"
+
+
 class BrokenStartHarness(Harness):
     """A harness whose emulator cannot start."""
 

@@ -63,6 +63,23 @@ def test_the_ini_options_work_like_the_command_line(
     assert report["totals"]["skipped"] > 3, "so the run fails on cloud_max_skips"
 
 
+def test_network_rows_of_a_client_without_network_are_not_applicable_not_skipped(
+    tmp_path: Path, suite_runner: Any, variants: Path
+) -> None:
+    args = ["--cloud-strict", "--cloud-max-skips", "0", "-k", "unreachable"]
+    run = suite_runner(
+        tmp_path, "acme", "--cloud-harness", "broken_acme:NoNetworkHarness", *args, plugins=variants
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.outcome("[storage]") == {"not_applicable"}
+    assert run.outcome("[compute]") == {"passed"}, "only the service the hook names"
+    assert run.report["totals"]["not_applicable"] == 1
+    assert run.report["totals"]["skipped"] == run.report["declared_skips"] == 0
+    assert list(run.report["not_applicable_reasons"].values()) == [1]
+    assert run.report["capabilities"]["storage"]["status"] == "not applicable"
+    assert "1x not applicable: the storage client makes no network call" in run.output
+
+
 def test_an_unknown_provider_is_a_usage_error(tmp_path: Path, suite_runner: Any) -> None:
     run = suite_runner(tmp_path, "no-such-cloud")
     assert run.returncode == 4, run.output

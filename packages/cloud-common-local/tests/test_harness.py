@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cloud_common.core import get_compute_client, get_provider, get_storage_client
+from cloud_common.core import (
+    AuthenticationError,
+    get_compute_client,
+    get_provider,
+    get_storage_client,
+)
 from cloud_common.local.testing import LocalHarness
 
 
@@ -19,7 +24,11 @@ def test_harness_lifecycle(tmp_path: Path) -> None:
         creds = harness.credentials()
         root = Path(creds.metadata["root"])
         assert root.is_dir()
-        assert harness.bad_credentials() is None
+        bad = harness.bad_credentials()
+        assert bad is not None and bad.access_key == creds.access_key
+        with pytest.raises(AuthenticationError):
+            get_storage_client(bad, **harness.client_options("storage"))
+        assert harness.makes_network_calls("storage") is False
         options = harness.client_options("storage")
         storage = get_storage_client(creds, **options)
         storage.create_bucket("h-bucket")

@@ -1,4 +1,5 @@
-"""The JSON report of one run: provider, versions, and capability → passed/failed/skipped."""
+"""The JSON report of one run: provider, versions, and capability → passed/failed/skipped
+(and not applicable)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from cloud_common.core import ProviderInfo
 
 __all__ = ["REPORT_FORMAT", "Outcome", "Report"]
 
-REPORT_FORMAT = 1
-"""Version of the report's layout; bumped when a field changes meaning."""
+REPORT_FORMAT = 2
+"""Version of the report's layout; bumped when a field changes meaning (2: the outcome
+``not_applicable``, counted apart from skips, and ``not_applicable_reasons``)."""
 
 
 def _version(dist: str) -> str | None:
@@ -32,7 +34,7 @@ class Outcome:
 
     nodeid: str
     capabilities: list[str]
-    outcome: str  # passed | failed | skipped
+    outcome: str  # passed | failed | skipped | not_applicable
     reason: str | None = None
 
 
@@ -71,22 +73,39 @@ class Report:
                 counts[o.reason or ""] = counts.get(o.reason or "", 0) + 1
         return dict(sorted(counts.items()))
 
+    def not_applicable(self) -> dict[str, int]:
+        """``{reason: tests}`` of the rows that cannot apply to the provider (not skips)."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes.values():
+            if o.outcome == "not_applicable":
+                counts[o.reason or ""] = counts.get(o.reason or "", 0) + 1
+        return dict(sorted(counts.items()))
+
     def record(self, outcome: Outcome) -> None:
-        """Keep the worst outcome of a test's phases (failed > skipped > passed)."""
-        rank = {"passed": 0, "skipped": 1, "failed": 2}
+        """Keep the worst outcome of a test's phases (failed > skipped > not_applicable >
+        passed)."""
+        rank = {"passed": 0, "not_applicable": 1, "skipped": 2, "failed": 3}
         old = self.outcomes.get(outcome.nodeid)
         if old is None or rank[outcome.outcome] > rank[old.outcome]:
             self.outcomes[outcome.nodeid] = outcome
 
     def by_capability(self) -> dict[str, dict[str, Any]]:
-        """``{capability: {"status", "passed", "failed", "skipped", "declared", "skip_reasons"}}``."""
+        """``{capability: {"status", "passed", "failed", "skipped", "not_applicable",
+        "declared", "skip_reasons"}}``; status ``not applicable`` when every row of the
+        capability was."""
         declared = set(self.info.capabilities) if self.info else set()
         table: dict[str, dict[str, Any]] = {}
         for outcome in self.outcomes.values():
             for cap in outcome.capabilities:
                 row = table.setdefault(
                     cap,
-                    {"passed": 0, "failed": 0, "skipped": 0, "skip_reasons": []},
+                    {
+                        "passed": 0,
+                        "failed": 0,
+                        "skipped": 0,
+                        "not_applicable": 0,
+                        "skip_reasons": [],
+                    },
                 )
                 row[outcome.outcome] += 1
                 if outcome.outcome == "skipped" and outcome.reason not in row["skip_reasons"]:
@@ -97,13 +116,15 @@ class Report:
                 row["status"] = "failed"
             elif row["passed"]:
                 row["status"] = "passed"
+            elif row["not_applicable"] and not row["skipped"]:
+                row["status"] = "not applicable"
             else:
                 row["status"] = "skipped"
         return dict(sorted(table.items()))
 
     def to_dict(self, exitstatus: int | None) -> dict[str, Any]:
         info = self.info
-        totals = {"passed": 0, "failed": 0, "skipped": 0}
+        totals = {"passed": 0, "failed": 0, "skipped": 0, "not_applicable": 0}
         for outcome in self.outcomes.values():
             totals[outcome.outcome] += 1
         return {
@@ -132,6 +153,7 @@ class Report:
             "declared_skips": self.declared_skips,
             "skip_reasons": self.skip_reasons(),
             "harness_limitations": self.limitations(),
+            "not_applicable_reasons": self.not_applicable(),
             "capabilities": self.by_capability(),
             "undeclared_calls": self.undeclared_calls,
             "unmarked_calls": self.unmarked_calls,

@@ -38,11 +38,22 @@ from cloud_common.core import (
     redact,
 )
 
-__all__ = ["LIMITATION", "SESSION_KEY", "SUITE_DIR", "ContractSession"]
+__all__ = [
+    "LIMITATION",
+    "NOT_APPLICABLE",
+    "SESSION_KEY",
+    "SUITE_DIR",
+    "ContractSession",
+    "not_applicable_without_network",
+]
 
 LIMITATION = "harness limitation:"
 """How a skip caused by the harness (not the provider) begins its reason: strict mode counts
 these instead of failing them (``--cloud-max-skips`` bounds them)."""
+
+NOT_APPLICABLE = "not applicable:"
+"""How the reason of a row that cannot apply to the provider begins (a network fault of a
+client that makes no network call): reported as outcome ``not_applicable``, not a skip."""
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 SESSION_KEY = pytest.StashKey["ContractSession"]()
@@ -62,6 +73,16 @@ def in_suite(path: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def not_applicable_without_network(harness: Harness, service: str) -> None:
+    """End the test as not applicable when the ``service`` client makes no network call
+    (``Harness.makes_network_calls``): a network fault cannot reach it."""
+    if not harness.makes_network_calls(service):
+        pytest.skip(
+            f"{NOT_APPLICABLE} the {service} client makes no network call "
+            "(Harness.makes_network_calls() is False)"
+        )
 
 
 class SuiteModule(pytest.Module):
@@ -450,11 +471,13 @@ class ContractSession:
         if not in_suite(item.path):
             return report
         caps = self.capabilities_of(item)
+        inapplicable = report.skipped and _skip_reason(report).startswith(NOT_APPLICABLE)
         if (
             report.skipped
             and self.strict
             and caps
             and caps <= self.effective
+            and not inapplicable
             and not _skip_reason(report).startswith(LIMITATION)
         ):
             report.outcome = "failed"
@@ -463,7 +486,9 @@ class ContractSession:
                 f"{_skip_reason(report)}"
             )
         outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
-        if report.skipped and caps <= self.effective:
+        if inapplicable and report.skipped:
+            outcome = "not_applicable"
+        elif report.skipped and caps <= self.effective:
             self._declared_skips.add(item.nodeid)
         if outcome == "passed" and report.when != "call":
             return report
@@ -551,11 +576,15 @@ class ContractSession:
             mark = "" if row["declared"] else " (not declared)"
             tr.write_line(
                 f"  {cap:28} {row['status']:8} passed={row['passed']} failed={row['failed']} "
-                f"skipped={row['skipped']}{mark}"
+                f"skipped={row['skipped']}"
+                + (f" not_applicable={row['not_applicable']}" if row["not_applicable"] else "")
+                + mark
             )
         limits = self.report.limitations()
         for reason, count in limits.items():
             tr.write_line(f"  skipped {count}x: {reason}", yellow=True)
+        for reason, count in self.report.not_applicable().items():
+            tr.write_line(f"  {count}x {reason}")
         if getattr(self, "_too_many_skips", False):
             tr.write_line(
                 f"--cloud-max-skips {self.max_skips}: {self._skipped_declared()} tests of "

@@ -105,6 +105,16 @@ class Harness:
         """Keyword arguments used with ``bad_credentials()``."""
         return self.client_options(service)
 
+    def makes_network_calls(self, service: str) -> bool:
+        """True (default) when the ``service`` client talks to its cloud over the network.
+
+        False when it does not (the local provider works on files and processes): the
+        network-fault rows (never-answering endpoint, reply lost after the server acted,
+        unreachable provider) cannot apply to it, and the suite reports them as "not
+        applicable", which strict mode and ``--cloud-max-skips`` do not count as skips.
+        """
+        return True
+
     def unreachable_client_options(self, service: str) -> dict[str, Any] | None:
         """Keyword arguments (used with ``credentials()``) that point the client at a
         service that does not answer, e.g. a closed port on 127.0.0.1; None (default)

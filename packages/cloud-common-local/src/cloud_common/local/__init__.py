@@ -2,7 +2,8 @@
 
 Standard library only. Data lives under a root folder: the ``root`` option, else
 ``CloudCredentials.metadata["root"]``, else ``$CLOUD_COMMON_LOCAL_ROOT``, else a per-user
-data folder (see ``default_root``).
+data folder (see ``default_root``). A root is open to every client until ``add_account``
+gives it an account; then clients must present an account's access and secret key.
 
 The names below are imported on first use, so discovering the provider (which imports
 ``cloud_common.local._info``) stays cheap.
@@ -17,6 +18,7 @@ from cloud_common.core import lazy_attributes
 from cloud_common.local.__about__ import __version__
 
 if TYPE_CHECKING:
+    from cloud_common.local._accounts import add_account
     from cloud_common.local._compute import (
         IMAGES,
         INSTANCE_TYPES,
@@ -50,6 +52,7 @@ _WHERE = {
     "default_root": "_root",
     "serve": "_server",
     "serve_in_thread": "_server",
+    "add_account": "_accounts",
 }
 
 __all__ = [
@@ -67,6 +70,7 @@ __all__ = [
     "LocalStorageClient",
     "RunningServer",
     "__version__",
+    "add_account",
     "default_root",
     "serve",
     "serve_in_thread",

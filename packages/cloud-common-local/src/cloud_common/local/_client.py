@@ -13,6 +13,7 @@ from cloud_common.core import (
     ServerlessClient,
     StorageClient,
 )
+from cloud_common.local._accounts import check_access
 from cloud_common.local._info import PROVIDER
 from cloud_common.local._options import LocalOptions, LocalSetup, setup
 
@@ -31,6 +32,8 @@ class LocalClient(PortableClient[D]):
 
     Raises:
         ValidationError: bad options, or a root that cannot be created.
+        AuthenticationError: the root holds accounts (``add_account``) and the
+            credentials' ``access_key``/``secret_key`` match none of them.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class LocalClient(PortableClient[D]):
         **kwargs: Any,
     ) -> None:
         resolved = setup(credentials, options, kwargs)
+        check_access(resolved.root, resolved.credentials)
         self._root = resolved.root
         super().__init__(self._driver_for(resolved), PROVIDER, resolved.credentials)
 

@@ -32,6 +32,8 @@ PROVIDER = ProviderInfo(
     environment={
         "CLOUD_COMMON_LOCAL_ROOT": "metadata.root",
         "CLOUD_COMMON_LOCAL_PRESIGN_URL": "metadata.endpoint_url",
+        "CLOUD_COMMON_LOCAL_ACCESS_KEY": "access_key",
+        "CLOUD_COMMON_LOCAL_SECRET_KEY": "secret_key",
     },
     options="cloud_common.local._options:LocalOptions",
     errors="cloud_common.local._errors:translate",

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from cloud_common.core import (
     BucketNotFoundError,
+    CloudCredentials,
     CloudError,
     ConflictError,
     NotFoundError,
@@ -106,6 +107,8 @@ class PresignServer(ThreadingHTTPServer):
     Args:
         root: The local root (None: as the clients choose it).
         port: The port (0 picks a free one).
+        credentials: What the server's storage client is built with (None: the
+            environment); a root with accounts needs an account's keys here.
         max_put_size: The largest PUT body in bytes; larger ones get 413.
         request_timeout: Seconds a connection may stay silent before it gets 408 and is
             closed.
@@ -125,6 +128,7 @@ class PresignServer(ThreadingHTTPServer):
         *,
         max_put_size: int = DEFAULT_MAX_PUT_SIZE,
         request_timeout: float = REQUEST_TIMEOUT,
+        credentials: CloudCredentials | None = None,
     ) -> None:
         if isinstance(max_put_size, bool) or not isinstance(max_put_size, int) or max_put_size < 1:
             raise ValidationError(
@@ -140,7 +144,7 @@ class PresignServer(ThreadingHTTPServer):
             )
         self.max_put_size = max_put_size
         self.request_timeout = float(request_timeout)
-        self.storage = LocalStorageClient(root=root)
+        self.storage = LocalStorageClient(credentials, root=root)
         self.secret = load_secret(self.storage.root)
         super().__init__((HOST, port), _Handler)
 
@@ -459,15 +463,23 @@ def serve_in_thread(
     port: int = 0,
     max_put_size: int = DEFAULT_MAX_PUT_SIZE,
     request_timeout: float = REQUEST_TIMEOUT,
+    credentials: CloudCredentials | None = None,
 ) -> RunningServer:
     """Start the presign server in this process and return at once.
 
     ``port=0`` picks a free port; pass ``running.base_url`` as the storage client's
     ``endpoint_url`` (or ``metadata["endpoint_url"]``). The root defaults as for the
-    clients (``$CLOUD_COMMON_LOCAL_ROOT``, then the per-user data folder).
+    clients (``$CLOUD_COMMON_LOCAL_ROOT``, then the per-user data folder); a root with
+    accounts needs ``credentials`` of one (or its keys in the environment).
     """
     return RunningServer(
-        PresignServer(root, port, max_put_size=max_put_size, request_timeout=request_timeout)
+        PresignServer(
+            root,
+            port,
+            max_put_size=max_put_size,
+            request_timeout=request_timeout,
+            credentials=credentials,
+        )
     )
 
 

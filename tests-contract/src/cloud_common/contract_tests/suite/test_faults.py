@@ -1,7 +1,8 @@
 """Network faults: an endpoint that never answers, and a reply lost after the server acted.
 
 Both need ``Harness.fault_client_options`` (and ``fault_upstream_url`` for the second);
-without them the tests skip as a counted harness limitation.
+without them the tests skip as a counted harness limitation. A service whose client makes
+no network call (``Harness.makes_network_calls``) has them reported as not applicable.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests._session import ContractSession, not_applicable_without_network
 from cloud_common.contract_tests.checks import expect_error
 from cloud_common.contract_tests.faults import ActedThenResetProxy, Blackhole, Forwarded
 from cloud_common.contract_tests.harness import FunctionBundle, Harness
@@ -39,6 +40,7 @@ deadline is not what those tests measure."""
 def _options(
     harness: Harness, service: str, url: str, retry: RetryPolicy = RETRY
 ) -> dict[str, Any]:
+    not_applicable_without_network(harness, service)
     options = harness.fault_client_options(service, url)
     if options is None:
         pytest.skip("harness limitation: fault_client_options() is None")
@@ -103,6 +105,7 @@ def test_a_call_to_an_endpoint_that_never_answers_times_out_within_the_deadline(
 @pytest.fixture
 def proxy(harness: Harness, request: pytest.FixtureRequest) -> Iterator[ActedThenResetProxy]:
     service = request.node.callspec.params["service"]
+    not_applicable_without_network(harness, service)
     upstream = harness.fault_upstream_url(service)
     if upstream is None:
         pytest.skip("harness limitation: fault_upstream_url() is None")

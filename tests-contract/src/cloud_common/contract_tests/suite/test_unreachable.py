@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cloud_common.contract_tests._session import ContractSession
+from cloud_common.contract_tests._session import ContractSession, not_applicable_without_network
 from cloud_common.contract_tests.checks import expect_error
 from cloud_common.contract_tests.harness import Harness
 from cloud_common.core import TransientError
@@ -25,6 +25,7 @@ CALLS = {
 def test_a_list_call_to_an_unreachable_provider_raises(
     contract: ContractSession, harness: Harness, service: str
 ) -> None:
+    not_applicable_without_network(harness, service)
     options = harness.unreachable_client_options(service)
     if options is None:
         pytest.skip("harness limitation: unreachable_client_options() is None")
