@@ -59,9 +59,14 @@ def _harness_env(pid: str, harness: Any) -> dict[str, str]:
             env[prefix + suffix] = value
     for name, value in creds.metadata.items():
         env[prefix + "META_" + name.upper()] = value
-    endpoint = harness.client_options("storage").get("endpoint_url")
+    options = harness.client_options("storage")
+    endpoint = options.get("endpoint_url")
     if isinstance(endpoint, str):
         env[prefix + "META_ENDPOINT_URL"] = endpoint
+    for name, value in options.items():  # options the provider's own variables express
+        found = [v for v, t in info.environment.items() if t == f"metadata.{name}"]
+        if found and isinstance(value, (str, os.PathLike)):
+            env[found[0]] = os.fspath(value)
     return env
 
 
