@@ -295,3 +295,27 @@ def test_half_a_key_pair_or_another_provider_is_refused() -> None:
         S3StorageClient(CloudCredentials(CloudProvider.GCP))
     with pytest.raises(ValidationError, match="AwsOptions"):
         S3StorageClient(None, options=RetryPolicy())  # type: ignore[arg-type]
+
+
+def test_a_region_aws_does_not_have_is_refused_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloud_common.aws import S3StorageClient
+    from cloud_common.core import CloudCredentials, CloudProvider, ValidationError
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for region, hint in (
+        ("eu-westt-1", "did you mean 'eu-west-1'"),
+        ("US-EAST-1", "did you mean 'us-east-1'"),
+        ("moon-base-9", "use one such as 'us-east-1'"),
+    ):
+        with pytest.raises(ValidationError, match=hint) as info:
+            S3StorageClient(CloudCredentials(CloudProvider.AWS, region=region))
+        assert info.value.provider == "aws" and "\n" not in str(info.value)
+    S3StorageClient(CloudCredentials(CloudProvider.AWS, region="eu-west-1"))
+    S3StorageClient(  # an S3-compatible store takes any region
+        CloudCredentials(CloudProvider.AWS, region="garage"), endpoint_url="http://127.0.0.1:9"
+    )
+    S3StorageClient(  # one AWS opened after this release
+        CloudCredentials(
+            CloudProvider.AWS, region="xx-new-1", metadata={"extra_regions": "xx-new-1"}
+        )
+    )

@@ -186,3 +186,19 @@ def test_a_non_ascii_metadata_key_is_named_once() -> None:
         str(info.value)
         == "metadata key 'ü' is invalid: must be ASCII (metadata keys carry ASCII only)"
     )
+
+
+def test_region_problem_hints_at_near_misses() -> None:
+    from cloud_common.core.validation import region_problem
+
+    known = {"north-1", "south-2"}
+    assert region_problem("north-1", known, cloud="a test", examples="'north-1'") is None
+    assert "did you mean 'north-1'? (region names are lowercase)" in str(
+        region_problem("NORTH-1", known, cloud="a test", examples="'north-1'")
+    )
+    assert "did you mean 'south-2'?" in str(
+        region_problem("sooth-2", known, cloud="a test", examples="'north-1'")
+    )
+    assert str(region_problem("x", known, cloud="a test", examples="'north-1'")) == (
+        "region 'x' is not a test region: use one such as 'north-1'"
+    )

@@ -10,11 +10,13 @@ secrets boto3 resolved from its default chain.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
 from cloud_common.aws._errors import translate
 from cloud_common.aws._options import AwsOptions
+from cloud_common.aws._regions import aws_region_problem
 from cloud_common.aws._retries import install
 from cloud_common.aws._sdk_logs import protect_sdk_logs
 from cloud_common.core import (
@@ -93,6 +95,7 @@ class AwsConnection:
         self.credentials = _checked(credentials)
         self.options = options
         self.region = self.credentials.region or "us-east-1"
+        self._check_region()
         #: Resolved once: process-wide defaults changed later do not reach a built client.
         self.retry = options.retry_or_default
         self.timeouts = options.timeouts_or_default
@@ -109,6 +112,18 @@ class AwsConnection:
 
     def __repr__(self) -> str:
         return f"<AwsConnection {self.service} region={self.region!r}>"
+
+    def _check_region(self) -> None:
+        """Refuse a region AWS does not have, before any call (S3-compatible stores and
+        emulators behind a custom endpoint take any region)."""
+        if self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
+            return
+        extra = self.credentials.metadata.get("extra_regions", "")
+        problem = aws_region_problem(
+            self.region, frozenset(r.strip() for r in extra.split(",") if r.strip())
+        )
+        if problem:
+            raise ValidationError(problem, provider=CloudProvider.AWS.value)
 
     @property
     def endpoint_url(self) -> str | None:

@@ -25,6 +25,7 @@ __all__ = [
     "validate_expires_in",
     "validate_instance_state",
     "validate_key",
+    "region_problem",
     "validate_kwargs",
     "validate_metadata",
     "validate_name",
@@ -300,6 +301,26 @@ def validate_tags(value: Any, *, arg: str = "tags", operation: str | None = None
     ):
         raise _fail(arg, value, "must be a dict of non-empty str keys to str values", operation)
     return dict(value)
+
+
+def region_problem(
+    region: object, known: Collection[str], *, cloud: str, examples: str
+) -> str | None:
+    """Why ``region`` is not one of a cloud's ``known`` regions, with a hint for a near miss
+    (case, a close spelling); None when it is one. Providers keep ``known`` as data."""
+    if isinstance(region, str) and region in known:
+        return None
+    text = region if isinstance(region, str) else ""
+    hint = f": use one such as {examples}"
+    if text.lower() in known:
+        hint = f": did you mean {text.lower()!r}? (region names are lowercase)"
+    else:
+        import difflib  # noqa: PLC0415 - only for a wrong region
+
+        close = difflib.get_close_matches(text.lower(), sorted(known), n=1, cutoff=0.75)
+        if close:
+            hint = f": did you mean {close[0]!r}?"
+    return f"region {region!r} is not {cloud} region{hint}"
 
 
 def validate_kwargs(

@@ -9,8 +9,9 @@ A region Google opens later is accepted when named in ``metadata["extra_regions"
 
 from __future__ import annotations
 
-import difflib
 import sys
+
+from cloud_common.core.validation import region_problem as core_region_problem
 
 __all__ = ["REGIONS", "region_problem"]
 
@@ -66,22 +67,17 @@ REGIONS: frozenset[str] = frozenset(
 def region_problem(region: object, extra: frozenset[str] = frozenset()) -> str | None:
     """Why ``region`` is not a Google Cloud region (with a hint for a near miss), or None
     when it is one (of ``REGIONS`` or ``extra``)."""
-    if isinstance(region, str) and (region in REGIONS or region in extra):
-        return None
-    known = REGIONS | extra
-    text = region if isinstance(region, str) else ""
-    hint = ""
-    if text.lower() in known:
-        hint = f": did you mean {text.lower()!r}? (region names are lowercase)"
-    elif text == "us-east-1":
-        hint = ": that is the spec's AWS default; did you mean 'us-east1'?"
-    else:
-        close = difflib.get_close_matches(text.lower(), sorted(known), n=1, cutoff=0.75)
-        if close:
-            hint = f": did you mean {close[0]!r}?"
-    if not hint:
-        hint = ": use one such as 'us-central1' or 'europe-west1'"
-    return f"region {region!r} is not a Google Cloud region{hint}"
+    if region == "us-east-1" and region not in extra:
+        return (
+            "region 'us-east-1' is not a Google Cloud region: that is the spec's AWS default; "
+            "did you mean 'us-east1'?"
+        )
+    return core_region_problem(
+        region,
+        REGIONS | extra,
+        cloud="a Google Cloud",
+        examples="'us-central1' or 'europe-west1'",
+    )
 
 
 def _print_current(project: str) -> None:
